@@ -1,0 +1,213 @@
+"""Forms for products, declarations and the tier schedule editor (works without JavaScript).
+
+The schedule editor is a fixed number of rows, each "up to" + "$ per seat";
+the last filled row is unbounded. Field names are `tiers-<n>-up_to` and
+`tiers-<n>-unit_price`, and every error message is reported on the field at fault.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from consortium.bids.services import ACCESSIBILITY_LEVELS, Schedule, schedule_problems
+from pricing.types import Tier
+
+TIER_ROWS = 6
+CERTIFICATIONS = (
+    "OneRoster 1.2",
+    "OneRoster 1.1",
+    "LTI 1.3",
+    "LTI Advantage",
+    "Common Cartridge 1.3",
+    "QTI 3.0",
+    "CASE 1.0",
+    "Caliper 1.2",
+)
+STATES = [
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "AB",
+    "BC",
+    "MB",
+    "NB",
+    "NL",
+    "NS",
+    "NT",
+    "NU",
+    "ON",
+    "PE",
+    "QC",
+    "SK",
+    "YT",
+]
+
+
+class ProductForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    category = StringField("Category", validators=[Optional(), Length(max=100)])
+    sku = StringField("SKU", validators=[Optional(), Length(max=64)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Save product")
+
+
+class DeclarationsForm(FlaskForm):
+    dpa_states = SelectMultipleField(
+        "States and provinces with a signed data-privacy agreement",
+        choices=[(s, s) for s in STATES],
+    )
+    certifications = SelectMultipleField(
+        "1EdTech certifications", choices=[(c, c) for c in CERTIFICATIONS]
+    )
+    accessibility = SelectField(
+        "Accessibility conformance",
+        choices=[(level, level) for level in reversed(ACCESSIBILITY_LEVELS)],
+    )
+    submit = SubmitField("Save declarations")
+
+
+class TierRowForm(Form):
+    """One row of the schedule editor (a plain Form: the enclosing FlaskForm carries CSRF)."""
+
+    up_to = IntegerField("Up to (seats)", validators=[Optional(), NumberRange(min=1)])
+    unit_price = DecimalField("$ per seat", places=2, validators=[Optional(), NumberRange(min=0)])
+
+
+class BidForm(FlaskForm):
+    product = SelectField("Product", coerce=int, validators=[DataRequired()])
+    tiers_mode = RadioField(
+        "Pricing mode",
+        choices=[
+            ("volume", "Volume: every seat at the price of the tier the total falls in"),
+            ("graduated", "Graduated: each tier's seats at that tier's price"),
+        ],
+        default="volume",
+    )
+    tiers = FieldList(FormField(TierRowForm), min_entries=TIER_ROWS, max_entries=TIER_ROWS)
+    capacity = IntegerField(
+        "Capacity (most seats you can serve; empty = no limit)",
+        validators=[Optional(), NumberRange(min=1)],
+    )
+    preview = SubmitField("Preview")
+    submit = SubmitField("Submit sealed bid")
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[override]
+        ok = super().validate(extra_validators) and self.schedule(check=True) is not None
+        for field in self._all_fields():
+            field.errors = [
+                e if str(e).startswith(f"{field.name}:") else f"{field.name}: {e}"
+                for e in field.errors
+            ]
+        return ok
+
+    def _all_fields(self):
+        for name, field in self._fields.items():
+            if name == "tiers":
+                for row in field:
+                    yield from row
+            else:
+                yield field
+
+    def rows(self) -> list[tuple[int, int | None, Decimal | None]]:
+        return [(i, row.up_to.data, row.unit_price.data) for i, row in enumerate(self.tiers)]
+
+    def _field(self, name: str):
+        if name.startswith("tiers-"):
+            _, index, sub = name.split("-", 2)
+            return getattr(self.tiers[int(index)], sub)
+        return getattr(self, name)
+
+    def schedule(self, check: bool = False) -> Schedule | None:
+        """The schedule the rows describe; with check=True, errors go on the fields (None if any)."""
+        filled = [r for r in self.rows() if r[1] is not None or r[2] is not None]
+        errors: list[tuple[str, str]] = []
+        if filled:
+            last_index = filled[-1][0]
+            for index, _up_to, price in self.rows()[: last_index + 1]:
+                if (index, _up_to, price) not in filled:
+                    errors.append((f"tiers-{index}-unit_price", "fill the tiers in order, no gaps"))
+        tiers = []
+        for index, up_to, price in filled:
+            if price is None:
+                errors.append((f"tiers-{index}-unit_price", "enter the price per seat"))
+                continue
+            if price != price.quantize(Decimal("0.01")):
+                errors.append((f"tiers-{index}-unit_price", "whole cents only"))
+                continue
+            tiers.append(Tier(up_to, int(price * 100)))
+        schedule = Schedule(self.tiers_mode.data or "", tuple(tiers), self.capacity.data)
+        if not errors:
+            errors = schedule_problems(schedule)
+        if check:
+            for name, message in errors:
+                field = self._field(name)
+                field.errors = [*field.errors, f"{name}: {message}"]
+        return None if errors else schedule
+
+    def field_errors(self) -> list[str]:
+        """Every error message of the form, each naming its field (for the summary at the top)."""
+        return [str(e) for field in self._all_fields() for e in field.errors]

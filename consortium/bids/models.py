@@ -1,0 +1,131 @@
+"""Products, sealed bids and their append-only versions.
+
+A `Bid` is one vendor's place in one solicitation; every submission appends a
+`BidVersion` with its own number and content hash, so nothing a vendor sent is
+ever overwritten. The version that counts is the last one submitted before the
+solicitation's bid deadline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consortium.db import TZDateTime, utcnow
+from consortium.extensions import db
+
+TIERS_MODES = ("volume", "graduated")
+
+
+class Product(db.Model):
+    """Something a vendor sells per seat per year, named in its bids."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(100), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    sku: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    vendor = relationship("Organisation")
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.name!r}>"
+
+
+class Bid(db.Model):
+    """A vendor's sealed bid on one solicitation: one row, many versions."""
+
+    __tablename__ = "bids"
+    __table_args__ = (UniqueConstraint("solicitation_id", "vendor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitations.id"), index=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    solicitation = relationship("Solicitation")
+    vendor = relationship("Organisation")
+    product: Mapped[Product] = relationship()
+    versions: Mapped[list[BidVersion]] = relationship(
+        back_populates="bid", order_by="BidVersion.number"
+    )
+
+    @property
+    def latest(self) -> BidVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    def __repr__(self) -> str:
+        return f"<Bid {self.id} solicitation={self.solicitation_id} vendor={self.vendor_id}>"
+
+
+class BidVersion(db.Model):
+    """One submission of a bid, never changed once written."""
+
+    __tablename__ = "bid_versions"
+    __table_args__ = (
+        UniqueConstraint("bid_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("tiers_mode IN ('volume', 'graduated')", name="tiers_mode_known"),
+        CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    tiers_mode: Mapped[str] = mapped_column(String(16))
+    tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    bid: Mapped[Bid] = relationship(back_populates="versions")
+    product: Mapped[Product] = relationship()
+    submitted_by = relationship("User")
+
+    def hash_payload(self) -> dict[str, Any]:
+        """What the receipt hash covers: the schedule and who bid what, where, in which version."""
+        return {
+            "solicitation": self.bid.solicitation_id,
+            "vendor": self.bid.vendor_id,
+            "product": self.product_id,
+            "number": self.number,
+            "tiers_mode": self.tiers_mode,
+            "tiers": [{"up_to": t["up_to"], "unit_amount": t["unit_amount"]} for t in self.tiers],
+            "capacity": self.capacity,
+            "withdrawn": bool(self.withdrawn),
+        }
+
+    def compute_hash(self) -> str:
+        """SHA-256 of the canonical JSON of `hash_payload()`, recomputed from stored data."""
+        return content_hash(self.hash_payload())
+
+    def __repr__(self) -> str:
+        return f"<BidVersion bid={self.bid_id} #{self.number}>"
+
+
+def content_hash(payload: dict[str, Any]) -> str:
+    """SHA-256 hex digest of canonical JSON (sorted keys, no spaces) of `payload`."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()

@@ -1,0 +1,540 @@
+"""Bids: products, sealed submissions, eligibility, opening, and what allocation reads.
+
+Services add and flush; the view commits once. Deadlines come from the server
+clock (`consortium.clock.now`), never from the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from consortium import clock
+from consortium.accounts.models import DistrictProfile, Organisation, User, VendorProfile
+from consortium.audit.services import record
+from consortium.bids.models import TIERS_MODES, Bid, BidVersion, Product, content_hash
+from consortium.extensions import db
+from consortium.notifications.services import notify
+from pricing.tiers import schedule_total, tier_ranges
+from pricing.types import Offer, Tier
+
+# Ordered from weakest to strongest: a declaration meets a requirement at or below it.
+ACCESSIBILITY_LEVELS = ("none", "WCAG 2.0 AA", "WCAG 2.1 AA")
+
+
+class BidError(Exception):
+    """A bid action refused for a reason the vendor can read; `field` names the input at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class BidsSealed(BidError):
+    """Bids were asked for before the bid deadline."""
+
+
+# --- eligibility -----------------------------------------------------------------------
+
+
+def accessibility_rank(level: str | None) -> int:
+    """Position of an accessibility level in ACCESSIBILITY_LEVELS (unknown = 'none')."""
+    return ACCESSIBILITY_LEVELS.index(level) if level in ACCESSIBILITY_LEVELS else 0
+
+
+def eligibility_problems(
+    requirements: dict[str, Any] | None,
+    declarations: VendorProfile | None,
+    district_state: str | None,
+) -> list[str]:
+    """Why a vendor's declarations do not meet a solicitation's requirements for one district.
+
+    Empty list = eligible. Pure: reads the requirements dict and the profile's attributes.
+    """
+    requirements = requirements or {}
+    dpa_states = set(getattr(declarations, "dpa_states", None) or [])
+    certifications = set(getattr(declarations, "certifications", None) or [])
+    accessibility = getattr(declarations, "accessibility", None) or "none"
+    problems = []
+    if requirements.get("dpa_required"):
+        if not district_state:
+            problems.append("the district has no state on its profile for the DPA check")
+        elif district_state.upper() not in {s.upper() for s in dpa_states}:
+            problems.append(f"no signed DPA for {district_state}")
+    missing = [c for c in requirements.get("certifications") or [] if c not in certifications]
+    if missing:
+        problems.append("missing certification: " + ", ".join(missing))
+    required_level = requirements.get("accessibility") or "none"
+    if accessibility_rank(accessibility) < accessibility_rank(required_level):
+        problems.append(f"accessibility {accessibility} is below {required_level}")
+    return problems
+
+
+def _district_state(district: Organisation | DistrictProfile) -> str | None:
+    if isinstance(district, DistrictProfile):
+        return district.state
+    profile = db.session.get(DistrictProfile, district.id)
+    return profile.state if profile else None
+
+
+def vendor_declarations(vendor_id: int) -> VendorProfile | None:
+    """The vendor's compliance declarations (its VendorProfile), if it has one."""
+    return db.session.get(VendorProfile, vendor_id)
+
+
+def bid_is_eligible(bid: Bid, district: Organisation | DistrictProfile) -> bool:
+    """Whether `bid`'s vendor meets its solicitation's requirements for this district."""
+    return not eligibility_problems(
+        bid.solicitation.requirements,
+        vendor_declarations(bid.vendor_id),
+        _district_state(district),
+    )
+
+
+def offer_id(bid: Bid) -> str:
+    """The id of a bid as an ALLOCATION.md offer: the bid's primary key as a string."""
+    return str(bid.id)
+
+
+def eligible_offer_ids(solicitation: Any, district: Organisation | DistrictProfile) -> list[str]:
+    """Offer ids (see `offer_id`) of the counting bids this district may buy from.
+
+    Only after the bid deadline (raises BidsSealed before, like `counting_bids`).
+    """
+    state = _district_state(district)
+    return [
+        offer_id(bid)
+        for bid, _version in counting_bids(solicitation)
+        if not eligibility_problems(
+            solicitation.requirements, vendor_declarations(bid.vendor_id), state
+        )
+    ]
+
+
+# --- schedules ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A tier schedule as the vendor entered it, checked by `schedule_problems`."""
+
+    tiers_mode: str
+    tiers: tuple[Tier, ...]
+    capacity: int | None = None
+
+    def as_offer(self, id: str = "preview", vendor: str = "") -> Offer:
+        return Offer(id, vendor, self.tiers_mode, self.tiers, self.capacity)  # type: ignore[arg-type]
+
+
+def schedule_problems(schedule: Schedule) -> list[tuple[str, str]]:
+    """(field, message) pairs for every ALLOCATION.md offer rule the schedule breaks."""
+    problems = []
+    if schedule.tiers_mode not in TIERS_MODES:
+        problems.append(("tiers_mode", "must be volume or graduated"))
+    if not schedule.tiers:
+        problems.append(("tiers-0-unit_price", "enter at least one tier"))
+    previous: Tier | None = None
+    for index, tier in enumerate(schedule.tiers):
+        last = index == len(schedule.tiers) - 1
+        if tier.unit_amount < 0:
+            problems.append((f"tiers-{index}-unit_price", "must be zero or more"))
+        if last and tier.up_to is not None:
+            problems.append((f"tiers-{index}-up_to", "the last tier is unbounded: leave it empty"))
+        if not last and tier.up_to is None:
+            problems.append((f"tiers-{index}-up_to", "required on every tier but the last"))
+        if tier.up_to is not None and tier.up_to < 1:
+            problems.append((f"tiers-{index}-up_to", "must be at least 1"))
+        if previous is not None:
+            if (
+                tier.up_to is not None
+                and previous.up_to is not None
+                and tier.up_to <= previous.up_to
+            ):
+                problems.append((f"tiers-{index}-up_to", "must be greater than the tier above"))
+            if tier.unit_amount > previous.unit_amount:
+                problems.append(
+                    (f"tiers-{index}-unit_price", "must not be higher than the tier above")
+                )
+        previous = tier
+    if schedule.capacity is not None and schedule.capacity < 1:
+        problems.append(("capacity", "must be at least 1 (or empty for no limit)"))
+    return problems
+
+
+def tiers_json(tiers: Iterable[Tier]) -> list[dict[str, int | None]]:
+    return [{"up_to": t.up_to, "unit_amount": t.unit_amount} for t in tiers]
+
+
+def version_offer(bid: Bid, version: BidVersion) -> Offer:
+    """A bid version as a `pricing` Offer (id from `offer_id`)."""
+    return Offer(
+        offer_id(bid),
+        bid.vendor.name,
+        version.tiers_mode,  # type: ignore[arg-type]
+        tuple(Tier(t["up_to"], t["unit_amount"]) for t in version.tiers),
+        version.capacity,
+    )
+
+
+def default_quantities(offer: Offer) -> list[int]:
+    """Quantities worth quoting: each tier's bounds and round numbers between."""
+    quantities = {1, 100, 500, 1000, 5000, 10000}
+    for tier in tier_ranges(offer):
+        quantities.add(tier.low)
+        if tier.high is not None:
+            quantities.add(tier.high)
+    return sorted(q for q in quantities if q >= 1)
+
+
+def price_table(offer: Offer, quantities: Sequence[int] | None = None) -> list[dict[str, int]]:
+    """'What N seats would cost': total and average cents per seat for each quantity."""
+    rows = []
+    for quantity in quantities or default_quantities(offer):
+        total = schedule_total(offer, quantity)
+        rows.append({"quantity": quantity, "total": total, "average": total // quantity})
+    return rows
+
+
+# --- products -------------------------------------------------------------------------
+
+
+def save_product(vendor: Organisation, product: Product | None, **fields: str) -> Product:
+    """Create (product None) or update one of the vendor's products."""
+    before = _product_snapshot(product) if product else None
+    if product is None:
+        product = Product(vendor_id=vendor.id)
+        db.session.add(product)
+    for name in ("name", "category", "description", "sku"):
+        setattr(product, name, (fields.get(name) or "").strip())
+    db.session.flush()
+    record(
+        "product.updated" if before else "product.created",
+        product,
+        before=before,
+        after=_product_snapshot(product),
+    )
+    return product
+
+
+def delete_product(product: Product) -> None:
+    """Delete a product no bid names (bids keep what they were submitted with)."""
+    used = db.session.scalar(
+        select(func.count()).select_from(BidVersion).where(BidVersion.product_id == product.id)
+    )
+    if used:
+        raise BidError("this product is named in a bid and cannot be deleted", field="product")
+    record("product.deleted", product, before=_product_snapshot(product), after=None)
+    db.session.delete(product)
+    db.session.flush()
+
+
+def _product_snapshot(product: Product) -> dict[str, Any]:
+    return {
+        "name": product.name,
+        "category": product.category,
+        "description": product.description,
+        "sku": product.sku,
+    }
+
+
+def vendor_products(vendor_id: int) -> list[Product]:
+    return list(
+        db.session.scalars(
+            select(Product).where(Product.vendor_id == vendor_id).order_by(Product.name)
+        )
+    )
+
+
+# --- sealed bids ----------------------------------------------------------------------
+
+
+def bid_deadline_passed(solicitation: Any) -> bool:
+    """Whether the server clock has reached the solicitation's bid deadline."""
+    return clock.now() >= solicitation.bid_deadline
+
+
+def find_bid(solicitation_id: int, vendor_id: int, *, lock: bool = False) -> Bid | None:
+    query = select(Bid).where(Bid.solicitation_id == solicitation_id, Bid.vendor_id == vendor_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalars(query).first()
+
+
+def _ensure_accepting_bids(solicitation: Any) -> None:
+    if bid_deadline_passed(solicitation):
+        raise BidError("The bid deadline has passed: bids can no longer be submitted or changed.")
+    if solicitation.status != "open":
+        raise BidError("This solicitation is not open for bids.")
+
+
+def _locked_bid(solicitation: Any, vendor: Organisation, product: Product) -> Bid:
+    """The vendor's bid row, created if needed, locked FOR UPDATE until the transaction ends."""
+    bid = find_bid(solicitation.id, vendor.id, lock=True)
+    if bid is not None:
+        return bid
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                Bid(solicitation_id=solicitation.id, vendor_id=vendor.id, product_id=product.id)
+            )
+    except IntegrityError:
+        pass  # a simultaneous first submission created it; lock that one instead
+    bid = find_bid(solicitation.id, vendor.id, lock=True)
+    assert bid is not None
+    return bid
+
+
+def _append_version(
+    bid: Bid,
+    user: User | None,
+    *,
+    product_id: int,
+    tiers_mode: str,
+    tiers: list[dict[str, int | None]],
+    capacity: int | None,
+    withdrawn: bool = False,
+) -> BidVersion:
+    number = (
+        db.session.scalar(
+            select(func.coalesce(func.max(BidVersion.number), 0)).where(BidVersion.bid_id == bid.id)
+        )
+        + 1
+    )
+    version = BidVersion(
+        bid=bid,
+        number=number,
+        product_id=product_id,
+        tiers_mode=tiers_mode,
+        tiers=tiers,
+        capacity=capacity,
+        withdrawn=withdrawn,
+        submitted_at=clock.now(),
+        submitted_by_id=user.id if user else None,
+        content_hash="",
+    )
+    version.content_hash = version.compute_hash()
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def submit_bid(
+    solicitation: Any,
+    vendor: Organisation,
+    user: User | None,
+    *,
+    product: Product,
+    schedule: Schedule,
+) -> BidVersion:
+    """Append a new version of the vendor's sealed bid; refused after the bid deadline.
+
+    The bid row is locked first, so simultaneous submissions get consecutive numbers.
+    """
+    _ensure_accepting_bids(solicitation)
+    if product.vendor_id != vendor.id:
+        raise BidError("choose one of your own products", field="product")
+    problems = schedule_problems(schedule)
+    if problems:
+        field, message = problems[0]
+        raise BidError(f"{field}: {message}", field=field)
+    bid = _locked_bid(solicitation, vendor, product)
+    previous = _version_snapshot(bid.latest) if bid.versions else None
+    bid.product_id = product.id
+    version = _append_version(
+        bid,
+        user,
+        product_id=product.id,
+        tiers_mode=schedule.tiers_mode,
+        tiers=tiers_json(schedule.tiers),
+        capacity=schedule.capacity,
+    )
+    # The audit trail records the receipt, not the sealed prices: managers read it before opening.
+    record(
+        "bid.submitted",
+        bid,
+        before=previous,
+        after=_version_snapshot(version),
+    )
+    if user is not None and getattr(user, "email", None):
+        notify(
+            user.email,
+            f"Bid receipt: {solicitation.title}, version {version.number}",
+            receipt_text(bid, version),
+        )
+    return version
+
+
+def withdraw_bid(bid: Bid, user: User | None) -> BidVersion:
+    """Append a withdrawn version: the bid stops counting unless it is submitted again."""
+    solicitation = bid.solicitation
+    _ensure_accepting_bids(solicitation)
+    bid = find_bid(bid.solicitation_id, bid.vendor_id, lock=True) or bid
+    latest = bid.latest
+    if latest is None or latest.withdrawn:
+        raise BidError("There is no live bid to withdraw.")
+    version = _append_version(
+        bid,
+        user,
+        product_id=latest.product_id,
+        tiers_mode=latest.tiers_mode,
+        tiers=latest.tiers,
+        capacity=latest.capacity,
+        withdrawn=True,
+    )
+    record("bid.withdrawn", bid, before=_version_snapshot(latest), after=_version_snapshot(version))
+    if user is not None and getattr(user, "email", None):
+        notify(
+            user.email,
+            f"Bid withdrawn: {solicitation.title}",
+            receipt_text(bid, version),
+        )
+    return version
+
+
+def _version_snapshot(version: BidVersion | None) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    return {
+        "number": version.number,
+        "withdrawn": version.withdrawn,
+        "submitted_at": version.submitted_at.isoformat(),
+        "content_hash": version.content_hash,
+    }
+
+
+def receipt_text(bid: Bid, version: BidVersion) -> str:
+    state = "withdrawn" if version.withdrawn else "received"
+    return (
+        f"Your bid on {bid.solicitation.title} was {state}.\n"
+        f"Version: {version.number}\n"
+        f"Submitted at: {version.submitted_at.isoformat()}\n"
+        f"Content hash (SHA-256): {version.content_hash}\n"
+        "At bid opening this hash is shown beside your opened bid.\n"
+    )
+
+
+def counting_version(bid: Bid) -> BidVersion | None:
+    """The last version submitted before the bid deadline (None if none, or it was a withdrawal)."""
+    deadline = bid.solicitation.bid_deadline
+    before = [v for v in bid.versions if v.submitted_at < deadline]
+    if not before or before[-1].withdrawn:
+        return None
+    return before[-1]
+
+
+def counting_bids(solicitation: Any) -> list[tuple[Bid, BidVersion]]:
+    """Every bid that counts, with its counting version, in bid id order.
+
+    Raises BidsSealed before the bid deadline: nobody may read sealed bids.
+    """
+    if not bid_deadline_passed(solicitation):
+        raise BidsSealed("Bids are sealed until the bid deadline.")
+    bids = db.session.scalars(
+        select(Bid).where(Bid.solicitation_id == solicitation.id).order_by(Bid.id)
+    )
+    pairs = []
+    for bid in bids:
+        version = counting_version(bid)
+        if version is not None:
+            pairs.append((bid, version))
+    return pairs
+
+
+def open_bids(solicitation: Any) -> None:
+    """Manager opens the bids after the deadline: status -> bids_opened, audited."""
+    if not bid_deadline_passed(solicitation):
+        raise BidsSealed("Bids stay sealed until the bid deadline.")
+    if solicitation.status not in ("open", "closed"):
+        raise BidError(f"Bids cannot be opened while the solicitation is {solicitation.status}.")
+    before = {"status": solicitation.status}
+    solicitation.status = "bids_opened"
+    db.session.flush()
+    record(
+        "solicitation.bids_opened",
+        solicitation,
+        before=before,
+        after={
+            "status": "bids_opened",
+            "bids": [
+                {"bid": bid.id, "version": v.number, "content_hash": v.content_hash}
+                for bid, v in counting_bids(solicitation)
+            ],
+        },
+    )
+
+
+def bids_are_open(solicitation: Any) -> bool:
+    return solicitation.status in ("bids_opened", "awarded")
+
+
+@dataclass(frozen=True)
+class OpenedBid:
+    """One row of the bid-opening page."""
+
+    bid: Bid
+    version: BidVersion
+    declarations: VendorProfile | None
+    offer: Offer
+    recomputed_hash: str
+
+    @property
+    def matches(self) -> bool:
+        return self.recomputed_hash == self.version.content_hash
+
+
+def opened_bids(solicitation: Any) -> list[OpenedBid]:
+    """Counting bids with their declarations and a hash recomputed from the stored data."""
+    return [
+        OpenedBid(
+            bid,
+            version,
+            vendor_declarations(bid.vendor_id),
+            version_offer(bid, version),
+            version.compute_hash(),
+        )
+        for bid, version in counting_bids(solicitation)
+    ]
+
+
+def vendor_bids(vendor_id: int) -> list[Bid]:
+    """The vendor's bids, newest solicitation first."""
+    return list(
+        db.session.scalars(select(Bid).where(Bid.vendor_id == vendor_id).order_by(Bid.id.desc()))
+    )
+
+
+__all__ = [
+    "ACCESSIBILITY_LEVELS",
+    "BidError",
+    "BidsSealed",
+    "Schedule",
+    "bid_is_eligible",
+    "content_hash",
+    "counting_bids",
+    "counting_version",
+    "eligible_offer_ids",
+    "eligibility_problems",
+    "open_bids",
+    "submit_bid",
+    "withdraw_bid",
+]
+
+
+def ladder(offer: Offer) -> list[dict[str, Any]]:
+    """The tier ladder: each tier's range and price, with a bar height in percent of the top price."""
+    ranges = tier_ranges(offer)
+    top = max((r.unit_amount for r in ranges), default=0) or 1
+    return [
+        {
+            "low": r.low,
+            "high": r.high,
+            "unit_amount": r.unit_amount,
+            "height": max(2, round(100 * r.unit_amount / top)),
+        }
+        for r in ranges
+    ]

@@ -1,0 +1,312 @@
+"""Vendor pages (products, declarations, demand, sealed bids) and the manager's bid opening."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium import clock
+from consortium.accounts.models import VendorProfile
+from consortium.accounts.services import current_org
+from consortium.audit.services import record
+from consortium.bids import services
+from consortium.bids.forms import BidForm, DeclarationsForm, ProductForm
+from consortium.bids.models import Bid, BidVersion, Product
+from consortium.extensions import db
+from consortium.policy import (
+    can_bid,
+    can_edit_product,
+    can_open_bids,
+    can_view_bid,
+    can_view_demand,
+    is_vendor_user,
+    require,
+)
+from consortium.procurement.models import Solicitation
+from consortium.procurement.services import momentum
+
+bp = Blueprint("bids", __name__, url_prefix="/bids")
+
+
+def _vendor():
+    """The active organisation, which must be a vendor the user belongs to."""
+    require(is_vendor_user(current_user))
+    return current_org()
+
+
+def get_bid(bid_id: int) -> Bid:
+    """Load a bid the current user may read; 404 otherwise, so a sealed bid's existence never leaks."""
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or not can_view_bid(current_user, bid):
+        abort(404)
+    return bid
+
+
+def get_solicitation(solicitation_id: int) -> Solicitation:
+    solicitation = db.session.get(Solicitation, solicitation_id)
+    if solicitation is None:
+        abort(404)
+    return solicitation
+
+
+# --- products -------------------------------------------------------------------------
+
+
+@bp.get("/products")
+def products():
+    vendor = _vendor()
+    return render_template(
+        "bids/products.html", vendor=vendor, products=services.vendor_products(vendor.id)
+    )
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+def product_form(product_id: int | None = None):
+    vendor = _vendor()
+    product = None
+    if product_id is not None:
+        product = db.session.get(Product, product_id)
+        require(product is not None and can_edit_product(current_user, product), not_found=True)
+    form = ProductForm(obj=product)
+    if form.validate_on_submit():
+        services.save_product(
+            vendor,
+            product,
+            name=form.name.data,
+            category=form.category.data,
+            sku=form.sku.data,
+            description=form.description.data,
+        )
+        db.session.commit()
+        flash("Product saved.", "success")
+        return redirect(url_for("bids.products"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("bids/product_form.html", form=form, product=product), status
+
+
+@bp.post("/products/<int:product_id>/delete")
+def product_delete(product_id: int):
+    _vendor()
+    product = db.session.get(Product, product_id)
+    require(product is not None and can_edit_product(current_user, product), not_found=True)
+    try:
+        services.delete_product(product)
+    except services.BidError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("bids.products"))
+    db.session.commit()
+    flash("Product deleted.", "success")
+    return redirect(url_for("bids.products"))
+
+
+# --- declarations ---------------------------------------------------------------------
+
+
+@bp.route("/declarations", methods=["GET", "POST"])
+def declarations():
+    vendor = _vendor()
+    profile = db.session.get(VendorProfile, vendor.id)
+    form = DeclarationsForm(obj=profile)
+    if form.validate_on_submit():
+        before = _declarations_snapshot(profile)
+        if profile is None:
+            profile = VendorProfile(organisation_id=vendor.id)
+            db.session.add(profile)
+        profile.dpa_states = sorted(form.dpa_states.data)
+        profile.certifications = sorted(form.certifications.data)
+        profile.accessibility = form.accessibility.data
+        db.session.flush()
+        record(
+            "vendor.declarations_updated",
+            profile,
+            before=before,
+            after=_declarations_snapshot(profile),
+        )
+        db.session.commit()
+        flash("Declarations saved.", "success")
+        return redirect(url_for("bids.declarations"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("bids/declarations.html", form=form, profile=profile), status
+
+
+def _declarations_snapshot(profile: VendorProfile | None) -> dict | None:
+    if profile is None:
+        return None
+    return {
+        "dpa_states": list(profile.dpa_states or []),
+        "certifications": list(profile.certifications or []),
+        "accessibility": profile.accessibility,
+    }
+
+
+# --- demand ---------------------------------------------------------------------------
+
+
+@bp.get("/demand")
+def demand():
+    require(can_view_demand(current_user))
+    rows = [
+        (solicitation, services.aggregate_demand(momentum(solicitation)))
+        for solicitation in services.open_solicitations()
+    ]
+    return render_template("bids/demand.html", rows=rows)
+
+
+# --- sealed bids ----------------------------------------------------------------------
+
+
+@bp.get("/")
+def my_bids():
+    vendor = _vendor()
+    return render_template("bids/my_bids.html", bids=services.vendor_bids(vendor.id))
+
+
+@bp.route("/solicitation/<int:solicitation_id>", methods=["GET", "POST"])
+def bid_form(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id)
+    vendor = _vendor()
+    require(can_bid(current_user, solicitation))
+    bid = services.find_bid(solicitation.id, vendor.id)
+    latest = bid.latest if bid else None
+    form = BidForm(data=_form_data(latest) if request.method == "GET" else None)
+    form.product.choices = [(p.id, p.name) for p in services.vendor_products(vendor.id)]
+    closed = services.bid_deadline_passed(solicitation)
+    preview = None
+    status = 200
+    if request.method == "POST":
+        if closed:
+            flash(
+                "The bid deadline has passed: bids can no longer be submitted or changed.", "error"
+            )
+            status = 409
+        elif form.validate_on_submit():
+            schedule = form.schedule()
+            if form.preview.data:
+                preview = _preview(schedule.as_offer())
+            else:
+                product = db.session.get(Product, form.product.data)
+                try:
+                    version = services.submit_bid(
+                        solicitation, vendor, current_user, product=product, schedule=schedule
+                    )
+                except services.BidError as error:
+                    db.session.rollback()
+                    flash(error.message, "error")
+                    status = 409
+                else:
+                    db.session.commit()
+                    flash(f"Bid received: version {version.number}.", "success")
+                    return redirect(
+                        url_for("bids.receipt", bid_id=version.bid_id, number=version.number)
+                    )
+        else:
+            status = 400
+    return (
+        render_template(
+            "bids/bid_form.html",
+            form=form,
+            solicitation=solicitation,
+            bid=bid,
+            latest=latest,
+            closed=closed,
+            preview=preview,
+            now=clock.now(),
+        ),
+        status,
+    )
+
+
+def _form_data(version: BidVersion | None) -> dict | None:
+    if version is None:
+        return None
+    rows = [{"up_to": t["up_to"], "unit_price": t["unit_amount"] / 100} for t in version.tiers]
+    return {
+        "product": version.product_id,
+        "tiers_mode": version.tiers_mode,
+        "capacity": version.capacity,
+        "tiers": rows,
+    }
+
+
+def _preview(offer):
+    return {
+        "ladder": services.ladder(offer),
+        "costs": services.price_table(offer),
+        "mode": offer.tiers_mode,
+    }
+
+
+@bp.post("/solicitation/<int:solicitation_id>/withdraw")
+def bid_withdraw(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id)
+    vendor = _vendor()
+    require(can_bid(current_user, solicitation))
+    bid = services.find_bid(solicitation.id, vendor.id)
+    if bid is None:
+        abort(404)
+    try:
+        services.withdraw_bid(bid, current_user)
+    except services.BidError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("bids.bid_form", solicitation_id=solicitation.id)), 303
+    db.session.commit()
+    flash(
+        "Bid withdrawn. It will not count unless you submit it again before the deadline.",
+        "success",
+    )
+    return redirect(url_for("bids.bid_detail", bid_id=bid.id))
+
+
+@bp.get("/<int:bid_id>")
+def bid_detail(bid_id: int):
+    bid = get_bid(bid_id)
+    counting = (
+        services.counting_version(bid) if services.bid_deadline_passed(bid.solicitation) else None
+    )
+    return render_template(
+        "bids/bid_detail.html",
+        bid=bid,
+        counting=counting,
+        deadline_passed=services.bid_deadline_passed(bid.solicitation),
+    )
+
+
+@bp.get("/<int:bid_id>/receipt/<int:number>")
+def receipt(bid_id: int, number: int):
+    bid = get_bid(bid_id)
+    version = next((v for v in bid.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    offer = services.version_offer(bid, version)
+    return render_template("bids/receipt.html", bid=bid, version=version, preview=_preview(offer))
+
+
+# --- opening --------------------------------------------------------------------------
+
+
+@bp.route("/opening/<int:solicitation_id>", methods=["GET", "POST"])
+def opening(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id)
+    require(can_open_bids(current_user, solicitation))
+    deadline_passed = services.bid_deadline_passed(solicitation)
+    if request.method == "POST":
+        try:
+            services.open_bids(solicitation)
+        except services.BidError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("bids.opening", solicitation_id=solicitation.id)), 303
+        db.session.commit()
+        flash("Bids opened.", "success")
+        return redirect(url_for("bids.opening", solicitation_id=solicitation.id))
+    opened = services.opened_bids(solicitation) if services.bids_are_open(solicitation) else None
+    return render_template(
+        "bids/opening.html",
+        solicitation=solicitation,
+        deadline_passed=deadline_passed,
+        opened=opened,
+        preview=_preview,
+    )
