@@ -1,0 +1,98 @@
+"""AllocationRun: one optimiser run on a solicitation, with its exact input and result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consortium.db import TZDateTime, utcnow
+from consortium.extensions import db
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed")
+PUBLISHABLE_RESULTS = ("optimal", "feasible")
+
+
+class AllocationRun(db.Model):
+    """A scenario: the policy a manager chose, the instance it produced and the solver's answer.
+
+    `input_json` and `result_json` are stored as the exact text that is hashed and served
+    for download, so a published award can be re-checked byte for byte.
+    """
+
+    __tablename__ = "allocation_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed')", name="status_known"
+        ),
+        CheckConstraint("total_amount IS NULL OR total_amount >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    label: Mapped[str] = mapped_column(String(120), default="")
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    solver: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[str] = mapped_column(String(300), default="Waiting for a worker")
+    input_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    input_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    result_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    bound: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    gap: Mapped[float | None] = mapped_column(Float, nullable=True)
+    total_amount: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    served_quantity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    standalone_total: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    solver_version: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+
+    solicitation = relationship("Solicitation")
+    created_by = relationship("User")
+
+    @property
+    def audit_consortium_id(self) -> int:
+        return self.solicitation.consortium_id
+
+    def audit_state(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "status": self.status,
+            "policy": self.policy,
+            "solver": self.solver,
+            "result_status": self.result_status,
+            "total_amount": self.total_amount,
+            "input_sha256": self.input_sha256,
+            "error": self.error,
+        }
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("succeeded", "failed")
+
+    @property
+    def publishable(self) -> bool:
+        return self.status == "succeeded" and self.result_status in PUBLISHABLE_RESULTS
+
+    @property
+    def savings(self) -> int | None:
+        """What the served districts save together against each buying alone, in cents."""
+        if self.total_amount is None or self.standalone_total is None:
+            return None
+        return self.standalone_total - self.total_amount
+
+    @property
+    def savings_pct(self) -> float | None:
+        if self.savings is None or not self.standalone_total:
+            return None
+        return 100.0 * self.savings / self.standalone_total
+
+    def __repr__(self) -> str:
+        return f"<AllocationRun {self.id} solicitation={self.solicitation_id} {self.status}>"

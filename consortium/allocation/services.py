@@ -1,0 +1,239 @@
+"""Starting, performing and comparing allocation runs.
+
+A run is created (queued) in the manager's request and performed by a background job
+(`jobs.py`) in its own transactions: one to say it is running, one to record the
+instance it built, one for the outcome. A failure rolls back whatever the attempt did
+and records only why the run failed on the run itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from consortium.allocation import adapter
+from consortium.allocation.models import AllocationRun
+from consortium.audit.services import record
+from consortium.clock import now
+from consortium.extensions import db
+from consortium.procurement.models import SolicitationStatus
+from pricing.errors import InstanceError
+from pricing.io import dumps, load_instance, result_from_dict
+from pricing.types import Instance, Result
+
+log = logging.getLogger(__name__)
+
+Solve = Callable[..., Result]
+SOLVERS = ("highs", "cbc")
+
+
+class AllocationError(Exception):
+    """A request the allocation rules refuse; the message is shown to the manager."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def runs_allowed(solicitation: Any) -> str | None:
+    """Why runs may not start yet (None = they may): bids opened, opt-in deadline passed."""
+    if solicitation.status == SolicitationStatus.awarded:
+        return "This solicitation is already awarded."
+    if solicitation.status != SolicitationStatus.bids_opened:
+        return "Allocation runs start after the bids are opened."
+    if now() < solicitation.opt_in_deadline:
+        return "Allocation runs start after the opt-in deadline."
+    return None
+
+
+def start_run(
+    solicitation: Any,
+    user: Any,
+    *,
+    label: str,
+    policy: dict[str, Any],
+    solver: str | None = None,
+) -> AllocationRun:
+    """A queued run with the chosen policy; the caller commits, then enqueues it."""
+    refusal = runs_allowed(solicitation)
+    if refusal:
+        raise AllocationError(refusal)
+    if solver is not None and solver not in SOLVERS:
+        raise AllocationError(f"Unknown solver {solver!r}.", field="solver")
+    count = db.session.scalar(
+        select(db.func.count(AllocationRun.id)).where(
+            AllocationRun.solicitation_id == solicitation.id
+        )
+    )
+    run = AllocationRun(
+        solicitation=solicitation,
+        created_by_id=getattr(user, "id", None),
+        label=label.strip() or f"Run {count + 1}",
+        policy={**(solicitation.policy or {}), **policy},
+        solver=solver,
+        status="queued",
+        progress="Queued: waiting for a worker",
+    )
+    db.session.add(run)
+    db.session.flush()
+    record("allocation_run.created", run, before=None, after=run.audit_state())
+    return run
+
+
+class _RunFailed(Exception):
+    """The solver answered, but not with an allocation that may be published."""
+
+
+def default_solve() -> Solve:
+    """The optimiser's entry point, imported late so the web app starts without a solver."""
+    from pricing.engine import solve
+
+    return solve
+
+
+def _set_progress(run: AllocationRun, message: str) -> None:
+    run.progress = message
+    db.session.commit()
+
+
+def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None:
+    """Build the instance, solve it and store the outcome. Commits; never raises for a bad run.
+
+    Only a queued run is performed, so a job delivered twice does the work once.
+    """
+    run = db.session.get(AllocationRun, run_id)
+    if run is None or run.status != "queued":
+        return run
+    before = run.audit_state()
+    run.status = "running"
+    run.started_at = now()
+    run.progress = "Building the instance from opt-ins and bids"
+    record("allocation_run.started", run, before=before, after=run.audit_state())
+    db.session.commit()
+    clock_start = time.perf_counter()
+    try:
+        instance, _maps = adapter.build_instance(run.solicitation, run.policy)
+        text = adapter.input_text(instance)
+        run.input_json = text
+        run.input_sha256 = adapter.sha256_text(text)
+        _set_progress(
+            run,
+            f"Solving: {len(instance.buyers)} districts, {len(instance.offers)} bids"
+            f" (time limit {instance.policy.time_limit_s:g} s)",
+        )
+        result = (solve or default_solve())(instance, solver=run.solver)
+        _store_result(run, instance, result)
+    except _RunFailed as exc:
+        # The solver answered: keep its result on the run so the manager can read it.
+        _fail(run_id, str(exc), clock_start)
+    except InstanceError as exc:
+        db.session.rollback()
+        _fail(run_id, "The allocation input is not valid: " + "; ".join(exc.problems), clock_start)
+    except Exception as exc:  # noqa: BLE001 - a run must say why it failed, whatever happened
+        log.exception("allocation run %s failed", run_id)
+        db.session.rollback()
+        _fail(run_id, f"The run stopped with an error: {type(exc).__name__}: {exc}", clock_start)
+    else:
+        run.duration_s = time.perf_counter() - clock_start
+        run.finished_at = now()
+        record("allocation_run.finished", run, before=before, after=run.audit_state())
+        db.session.commit()
+    return db.session.get(AllocationRun, run_id)
+
+
+def _store_result(run: AllocationRun, instance: Instance, result: Result) -> None:
+    from pricing.check import check_result
+
+    run.result_json = dumps(result)
+    run.result_status = result.status
+    stats = dict(result.stats)
+    run.solver_version = _text_or_none(stats.get("solver_version"))
+    if stats.get("solver"):
+        run.solver = str(stats["solver"])[:40]
+    run.bound = result.bound
+    run.gap = result.gap
+    run.total_amount = result.total_amount
+    run.served_quantity = result.served_quantity
+    run.standalone_total = adapter.standalone_total(result)
+    if result.status in ("infeasible", "error"):
+        raise _RunFailed(result.message or f"The solver reported the instance {result.status}.")
+    violations = check_result(instance, result)
+    if violations:
+        raise _RunFailed("The solver's answer breaks the rules: " + "; ".join(violations[:10]))
+    run.status = "succeeded"
+    run.progress = f"Done: {result.status}"
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value in (None, "") else str(value)[:80]
+
+
+def _fail(run_id: int, reason: str, clock_start: float) -> None:
+    run = db.session.get(AllocationRun, run_id)
+    before = run.audit_state()
+    run.status = "failed"
+    run.error = reason
+    run.progress = "Failed"
+    run.finished_at = now()
+    run.duration_s = time.perf_counter() - clock_start
+    record("allocation_run.failed", run, before=before, after=run.audit_state())
+    db.session.commit()
+
+
+def solicitation_runs(solicitation: Any) -> list[AllocationRun]:
+    return list(
+        db.session.scalars(
+            select(AllocationRun)
+            .where(AllocationRun.solicitation_id == solicitation.id)
+            .order_by(AllocationRun.id.desc())
+        )
+    )
+
+
+def run_instance(run: AllocationRun) -> Instance:
+    """The instance a run solved, read back from its stored text."""
+    return load_instance(run.input_json)
+
+
+def run_result(run: AllocationRun) -> Result:
+    return result_from_dict(json.loads(run.result_json))
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """One column of the comparison table."""
+
+    run: AllocationRun
+    groups: int
+    served_districts: int
+    unassigned: list[tuple[str, str, str]]  # (buyer id, district name, reason)
+
+    @property
+    def savings(self) -> int | None:
+        return self.run.savings
+
+    @property
+    def savings_pct(self) -> float | None:
+        return self.run.savings_pct
+
+
+def summarise(run: AllocationRun) -> RunSummary:
+    """What the comparison page shows for a run; failed or unfinished runs show no result."""
+    if not run.result_json:
+        return RunSummary(run, 0, 0, [])
+    data = json.loads(run.result_json)
+    left = data.get("unassigned", [])
+    names = adapter.district_names([u["buyer"] for u in left])
+    return RunSummary(
+        run=run,
+        groups=len(data.get("groups", [])),
+        served_districts=len(data.get("assignments", [])),
+        unassigned=[(u["buyer"], names.get(u["buyer"], u["buyer"]), u["reason"]) for u in left],
+    )

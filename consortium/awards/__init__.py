@@ -1,0 +1,1 @@
+"""Published awards: groups, contracts, acceptance, reports and public verification."""

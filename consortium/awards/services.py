@@ -1,0 +1,334 @@
+"""Publishing an award, accepting or declining contracts, and the reports built on them."""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from consortium.accounts.models import DistrictProfile, Membership, Organisation, User
+from consortium.allocation import adapter
+from consortium.allocation.models import AllocationRun
+from consortium.allocation.services import (
+    AllocationError,
+    run_instance,
+    run_result,
+    runs_allowed,
+)
+from consortium.audit.services import record
+from consortium.awards.models import Award, AwardGroup, Contract, next_contract_status
+from consortium.bids.models import Bid
+from consortium.clock import now
+from consortium.extensions import db
+from consortium.notifications.services import notify
+from consortium.procurement.models import SolicitationStatus
+from pricing.types import Offer
+
+
+class AwardError(Exception):
+    """A request the award rules refuse; the message is shown as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (Jan 31 + 1 = Feb 28/29)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def local_date(at: datetime, timezone: str) -> date:
+    return at.astimezone(ZoneInfo(timezone)).date()
+
+
+def award_for(solicitation: Any) -> Award | None:
+    return db.session.scalar(select(Award).where(Award.solicitation_id == solicitation.id))
+
+
+def publish_award(run: AllocationRun, user: Any) -> Award:
+    """Publish a successful run: award rows, solicitation -> awarded, audit, mail to everyone."""
+    solicitation = run.solicitation
+    refusal = runs_allowed(solicitation)
+    if refusal:
+        raise AllocationError(refusal)
+    if not run.publishable:
+        raise AllocationError("Only a run that succeeded with an allocation can be published.")
+    if award_for(solicitation) is not None:
+        raise AllocationError("This solicitation already has an award.")
+    instance, result = run_instance(run), run_result(run)
+    published = now()
+    starts_on = local_date(published, solicitation.consortium.timezone)
+    award = Award(
+        solicitation=solicitation,
+        run=run,
+        published_at=published,
+        published_by_id=getattr(user, "id", None),
+        input_sha256=run.input_sha256,
+    )
+    db.session.add(award)
+    contracts = adapter.apply_result(
+        award,
+        instance,
+        result,
+        accept_by=published + timedelta(days=solicitation.acceptance_window_days),
+        starts_on=starts_on,
+        expires_on=add_months(starts_on, solicitation.term_months),
+    )
+    before = {"status": solicitation.status}
+    solicitation.status = SolicitationStatus.awarded
+    record("solicitation.awarded", solicitation, before=before, after={"status": "awarded"})
+    record(
+        "award.published",
+        award,
+        before=None,
+        after={
+            "run_id": run.id,
+            "input_sha256": award.input_sha256,
+            "groups": len(result.groups),
+            "contracts": len(contracts),
+            "total_amount": result.total_amount,
+        },
+    )
+    _notify_award(award, instance, result)
+    return award
+
+
+def _emails(org_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == org_id, User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+def _notify_award(award: Award, instance: Any, result: Any) -> None:
+    title = award.solicitation.title
+    by_district = {c.district_id: c for c in award.contracts}
+    reasons = {u.buyer: u.reason for u in result.unassigned}
+    for buyer in instance.buyers:
+        contract = by_district.get(int(buyer.id))
+        if contract is not None:
+            body = (
+                f"The award of '{title}' is published. Your district is in group "
+                f"{contract.group.label} with {contract.group.vendor.name}: {contract.quantity} seats "
+                f"for ${contract.amount / 100:,.2f} (alone: ${contract.standalone_amount / 100:,.2f}). "
+                f"Please accept or decline by {contract.accept_by:%Y-%m-%d %H:%M} UTC."
+            )
+        else:
+            body = (
+                f"The award of '{title}' is published. Your district was not placed in a group: "
+                f"{reasons.get(buyer.id, 'no reason recorded')}."
+            )
+        for email in _emails(int(buyer.id)):
+            notify(email, f"Award published: {title}", body)
+    groups_by_vendor: dict[int, list[AwardGroup]] = {}
+    for group in award.groups:
+        groups_by_vendor.setdefault(group.vendor_id, []).append(group)
+    for offer in instance.offers:
+        bid_vendor = db.session.get(Bid, int(offer.id)).vendor_id
+        won = groups_by_vendor.get(bid_vendor, [])
+        body = (
+            f"The award of '{title}' is published. You won {len(won)} group(s) with "
+            f"{sum(len(g.contracts) for g in won)} district(s)."
+        )
+        for email in _emails(bid_vendor):
+            notify(email, f"Award published: {title}", body)
+
+
+def decide_contract(contract: Contract, user: Any, *, accept: bool) -> Contract:
+    """Accept or decline within the window; refused after it or once decided."""
+    at = now()
+    if at > contract.accept_by:
+        raise AwardError(
+            f"The acceptance window closed on {contract.accept_by:%Y-%m-%d %H:%M} UTC: "
+            "this contract can no longer be accepted or declined."
+        )
+    action = "accept" if accept else "decline"
+    status = next_contract_status(contract.status, action)
+    if status is None:
+        raise AwardError(f"This contract is already {contract.status}.")
+    before = contract.audit_state()
+    contract.status = status
+    contract.decided_at = at
+    contract.decided_by_id = getattr(user, "id", None)
+    record(f"contract.{status}", contract, before=before, after=contract.audit_state())
+    title = contract.award.solicitation.title
+    for email in _emails(contract.district_id):
+        notify(
+            email,
+            f"Contract {status}: {title}",
+            f"{contract.district.name} {status} "
+            f"its contract for '{title}' ({contract.quantity} seats, ${contract.amount / 100:,.2f}).",
+        )
+    return contract
+
+
+def district_contracts(district_id: int) -> list[Contract]:
+    return list(
+        db.session.scalars(
+            select(Contract)
+            .join(Award, Award.id == Contract.award_id)
+            .where(Contract.district_id == district_id)
+            .order_by(Award.published_at.desc())
+        )
+    )
+
+
+def vendor_groups(vendor_id: int) -> list[AwardGroup]:
+    return list(
+        db.session.scalars(
+            select(AwardGroup)
+            .where(AwardGroup.vendor_id == vendor_id)
+            .order_by(AwardGroup.award_id.desc(), AwardGroup.id)
+        )
+    )
+
+
+def published_awards() -> list[Award]:
+    return list(db.session.scalars(select(Award).order_by(Award.published_at.desc())))
+
+
+def group_offer(group: AwardGroup) -> Offer:
+    """The schedule the group was awarded on, as stored in the run's input."""
+    instance = run_instance(group.award.run)
+    return next(o for o in instance.offers if o.id == str(group.bid_id))
+
+
+def unassigned_of(award: Award) -> list[tuple[str, str]]:
+    """(district name, reason) for every opted-in district the award left out."""
+    left = json.loads(award.run.result_json).get("unassigned", [])
+    names = adapter.district_names([u["buyer"] for u in left])
+    return [(names.get(u["buyer"], u["buyer"]), u["reason"]) for u in left]
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """Counts and money by contract status as of now."""
+
+    by_status: dict[str, int]
+    amount_by_status: dict[str, int]
+    rows: list[tuple[Contract, str]]
+
+
+def acceptance(award: Award) -> Acceptance:
+    at = now()
+    rows = [(c, c.phase(at)) for c in award.contracts]
+    statuses = ("pending", "accepted", "declined", "lapsed")
+    return Acceptance(
+        by_status={s: sum(1 for _c, p in rows if p == s) for s in statuses},
+        amount_by_status={s: sum(c.amount for c, p in rows if p == s) for s in statuses},
+        rows=rows,
+    )
+
+
+ENROLLMENT_BANDS = ((0, 500, "under 500"), (500, 2500, "500–2,499"),
+                    (2500, 10000, "2,500–9,999"), (10000, None, "10,000 and more"))  # fmt: skip
+LOCALES = ("rural", "town", "suburban", "urban")
+
+
+def enrollment_band(enrollment: int | None) -> str:
+    if enrollment is None:
+        return "unknown"
+    for low, high, label in ENROLLMENT_BANDS:
+        if enrollment >= low and (high is None or enrollment < high):
+            return label
+    return "unknown"
+
+
+@dataclass
+class ReportRow:
+    """Savings and reach of one slice of districts (an enrollment band or a locale)."""
+
+    label: str
+    opted_in: int = 0
+    served: int = 0
+    amount: int = 0
+    standalone: int = 0
+
+    @property
+    def savings(self) -> int:
+        return self.standalone - self.amount
+
+    @property
+    def savings_pct(self) -> float:
+        return 100.0 * self.savings / self.standalone if self.standalone else 0.0
+
+    @property
+    def served_pct(self) -> float:
+        return 100.0 * self.served / self.opted_in if self.opted_in else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SavingsReport:
+    by_band: list[ReportRow]
+    by_locale: list[ReportRow]
+    total: ReportRow
+    points: list[tuple[str, str, float, float]]  # district, group label, enrollment, Mbps/student
+
+
+def savings_report(award: Award) -> SavingsReport:
+    """Savings against buying alone, and who was served, by enrollment band and by locale."""
+    instance = run_instance(award.run)
+    contracts = {c.district_id: c for c in award.contracts}
+    profiles = {
+        p.organisation_id: p
+        for p in db.session.scalars(
+            select(DistrictProfile).where(
+                DistrictProfile.organisation_id.in_([int(b.id) for b in instance.buyers])
+            )
+        )
+    }
+    names = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_([int(b.id) for b in instance.buyers])
+            )
+        ).tuples()
+    )
+    bands = {label: ReportRow(label) for *_r, label in ENROLLMENT_BANDS}
+    locales = {label: ReportRow(label) for label in LOCALES}
+    total = ReportRow("all districts")
+    points = []
+    for buyer in instance.buyers:
+        district_id = int(buyer.id)
+        profile = profiles.get(district_id)
+        band = enrollment_band(profile.enrollment if profile else None)
+        locale = (profile.locale if profile else None) or "unknown"
+        rows = [
+            bands.setdefault(band, ReportRow(band)),
+            locales.setdefault(locale, ReportRow(locale)),
+            total,
+        ]
+        contract = contracts.get(district_id)
+        for row in rows:
+            row.opted_in += 1
+            if contract is not None:
+                row.served += 1
+                row.amount += contract.amount
+                row.standalone += contract.standalone_amount
+        if contract is not None and profile and profile.enrollment and profile.mbps_per_student:
+            points.append(
+                (
+                    names.get(district_id, buyer.id),
+                    contract.group.label,
+                    float(profile.enrollment),
+                    float(profile.mbps_per_student),
+                )
+            )
+    return SavingsReport(
+        by_band=[r for r in bands.values() if r.opted_in],
+        by_locale=[r for r in locales.values() if r.opted_in],
+        total=total,
+        points=points,
+    )

@@ -1,0 +1,254 @@
+"""Server-side SVG charts: no CDN, no JavaScript.
+
+Each function returns a `Chart`: the SVG markup (with <title> and <desc> for screen
+readers) and the same numbers as a table, which templates render beside the picture
+(macro `chart` in templates/_charts.html) so nobody depends on seeing the graphic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import count
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT = 560, 300
+LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 50
+# Colour-blind safe (Okabe-Ito), dark enough for text contrast on white.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D00")
+_ids = count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """An SVG picture and the table of the numbers it draws."""
+
+    svg: Markup
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _svg(title: str, desc: str, body: list[str]) -> Markup:
+    uid = next(_ids)
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" class="chart" '
+        f'aria-labelledby="chart-t{uid} chart-d{uid}">'
+        f'<title id="chart-t{uid}">{escape(title)}</title>'
+        f'<desc id="chart-d{uid}">{escape(desc)}</desc>'
+    )
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def _text(
+    x: float, y: float, label: str, anchor: str = "middle", size: int = 11, **extra: str
+) -> str:
+    attrs = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in extra.items())
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}"'
+        f' font-family="sans-serif" fill="#222"{attrs}>{escape(label)}</text>'
+    )
+
+
+def _axes() -> list[str]:
+    x0, y0, x1 = LEFT, HEIGHT - BOTTOM, WIDTH - RIGHT
+    return [
+        f'<line x1="{x0}" y1="{TOP}" x2="{x0}" y2="{y0}" stroke="#444"/>',
+        f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#444"/>',
+    ]
+
+
+def _money(cents: float) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+class _Scale:
+    """Maps a data range onto a pixel range, linearly or on a log scale."""
+
+    def __init__(self, low: float, high: float, start: float, end: float, log: bool = False):
+        self.log = log
+        if log:
+            low, high = math.log10(low), math.log10(high)
+        if high <= low:
+            high = low + 1
+        self.low, self.high, self.start, self.end = low, high, start, end
+
+    def __call__(self, value: float) -> float:
+        v = math.log10(value) if self.log else value
+        return self.start + (v - self.low) / (self.high - self.low) * (self.end - self.start)
+
+    def ticks(self) -> list[float]:
+        if self.log:
+            return [
+                10.0**e
+                for e in range(math.floor(self.low), math.ceil(self.high) + 1)
+                if self.low - 1e-9 <= e <= self.high + 1e-9
+            ]
+        step = _nice_step((self.high - self.low) / 5)
+        first = math.ceil(self.low / step) * step
+        return [first + i * step for i in range(int((self.high - first) / step) + 1)]
+
+
+def _nice_step(raw: float) -> float:
+    if raw <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * power:
+            return factor * power
+    return 10 * power
+
+
+def tier_ladder(
+    tiers: Sequence[tuple[int | None, int]], quantity: int, *, title: str, mode: str = "volume"
+) -> Chart:
+    """Unit price per tier as a descending staircase, with the group's quantity marked."""
+    bounded = [up for up, _ in tiers if up is not None]
+    top_q = max([quantity * 1.5, *(b * 2 for b in bounded[-1:]), 10])
+    xs = _Scale(1, top_q, LEFT, WIDTH - RIGHT, log=True)
+    prices = [unit for _, unit in tiers]
+    ys = _Scale(0, max(prices) * 1.1 or 1, HEIGHT - BOTTOM, TOP)
+    body = _axes()
+    low = 1
+    rows = []
+    current = len(tiers) - 1
+    for index, (up_to, unit) in enumerate(tiers):
+        high = up_to if up_to is not None else top_q
+        here = low <= quantity <= high or (up_to is None and quantity >= low)
+        if here and current == len(tiers) - 1:
+            current = index
+        colour = PALETTE[1] if index == current else PALETTE[0]
+        body.append(
+            f'<line x1="{xs(low):.1f}" y1="{ys(unit):.1f}" x2="{xs(high):.1f}" y2="{ys(unit):.1f}"'
+            f' stroke="{colour}" stroke-width="{5 if index == current else 3}"/>'
+        )
+        body.append(_text((xs(low) + xs(high)) / 2, ys(unit) - 6, _money(unit)))
+        rows.append(
+            (
+                f"{low:,}–{up_to:,}" if up_to is not None else f"{low:,} and more",
+                _money(unit),
+                "yes" if index == current else "",
+            )
+        )
+        low = (up_to or 0) + 1
+    marker_x = xs(max(quantity, 1))
+    body.append(
+        f'<line x1="{marker_x:.1f}" y1="{TOP}" x2="{marker_x:.1f}" y2="{HEIGHT - BOTTOM}"'
+        f' stroke="{PALETTE[1]}" stroke-dasharray="4 3"/>'
+    )
+    body.append(_text(marker_x + 4, TOP + 12, f"group: {quantity:,} seats", anchor="start"))
+    for tick in xs.ticks():
+        body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:,.0f}"))
+    body.append(_text((LEFT + WIDTH - RIGHT) / 2, HEIGHT - 10, "seats in the group (log scale)"))
+    body.append(
+        _text(
+            14,
+            (TOP + HEIGHT - BOTTOM) / 2,
+            "unit price",
+            transform=f"rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2})",
+        )
+    )
+    desc = (
+        f"{mode.capitalize()} tiers from {_money(prices[0])} down to {_money(prices[-1])} per seat; "
+        f"the group of {quantity:,} seats is in tier {current + 1} of {len(tiers)}."
+    )
+    return Chart(_svg(title, desc, body), title, ("seats", "unit price", "this group"), tuple(rows))
+
+
+def bar_chart(
+    bars: Sequence[tuple[str, float]],
+    *,
+    title: str,
+    value_label: str,
+    category_label: str = "category",
+    percent: bool = False,
+) -> Chart:
+    """Vertical bars, one per label (e.g. savings per enrollment band)."""
+    fmt = (lambda v: f"{v:.1f}%") if percent else _money
+    values = [v for _, v in bars]
+    high = max([0.0, *values]) * 1.1 or 1.0
+    low = min([0.0, *values])
+    ys = _Scale(low, high, HEIGHT - BOTTOM, TOP)
+    body = _axes()
+    slot = (WIDTH - LEFT - RIGHT) / max(len(bars), 1)
+    for index, (label, value) in enumerate(bars):
+        x = LEFT + index * slot + slot * 0.15
+        y_top, y_zero = ys(max(value, 0)), ys(0)
+        height = abs(ys(value) - y_zero)
+        body.append(
+            f'<rect x="{x:.1f}" y="{min(y_top, ys(value)):.1f}" width="{slot * 0.7:.1f}"'
+            f' height="{height:.1f}" fill="{PALETTE[index % len(PALETTE)]}"/>'
+        )
+        body.append(_text(x + slot * 0.35, min(y_top, ys(value)) - 4, fmt(value)))
+        body.append(_text(x + slot * 0.35, HEIGHT - BOTTOM + 16, label))
+    for tick in ys.ticks():
+        body.append(_text(LEFT - 6, ys(tick) + 4, fmt(tick), anchor="end", size=10))
+    desc = "; ".join(f"{label}: {fmt(v)}" for label, v in bars) or "no data"
+    return Chart(
+        _svg(title, f"{value_label} — {desc}", body),
+        title,
+        (category_label, value_label),
+        tuple((label, fmt(v)) for label, v in bars),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One district in a scatter: position, its series (group) and a label."""
+
+    x: float
+    y: float
+    series: str
+    label: str
+
+
+def scatter(points: Sequence[Point], *, title: str, x_label: str, y_label: str) -> Chart:
+    """Points on log-log axes, coloured by series (e.g. districts coloured by group)."""
+    usable = [p for p in points if p.x > 0 and p.y > 0]
+    xs = _Scale(
+        min([p.x for p in usable], default=1) / 1.2,
+        max([p.x for p in usable], default=10) * 1.2,
+        LEFT,
+        WIDTH - RIGHT - 110,
+        log=True,
+    )
+    ys = _Scale(
+        min([p.y for p in usable], default=0.1) / 1.2,
+        max([p.y for p in usable], default=10) * 1.2,
+        HEIGHT - BOTTOM,
+        TOP,
+        log=True,
+    )
+    series = sorted({p.series for p in usable})
+    colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(series)}
+    body = _axes()
+    for p in usable:
+        body.append(
+            f'<circle cx="{xs(p.x):.1f}" cy="{ys(p.y):.1f}" r="5" fill="{colour[p.series]}"'
+            f' fill-opacity="0.8"><title>{escape(p.label)} ({escape(p.series)})</title></circle>'
+        )
+    for tick in xs.ticks():
+        body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:g}"))
+    for tick in ys.ticks():
+        body.append(_text(LEFT - 6, ys(tick) + 4, f"{tick:g}", anchor="end", size=10))
+    for i, s in enumerate(series[:12]):
+        y = TOP + 10 + i * 16
+        body.append(
+            f'<rect x="{WIDTH - RIGHT - 100}" y="{y - 8}" width="10" height="10" fill="{colour[s]}"/>'
+        )
+        body.append(_text(WIDTH - RIGHT - 86, y + 1, s, anchor="start", size=10))
+    body.append(_text((LEFT + WIDTH - RIGHT - 110) / 2, HEIGHT - 10, f"{x_label} (log scale)"))
+    body.append(
+        _text(
+            14,
+            (TOP + HEIGHT - BOTTOM) / 2,
+            f"{y_label} (log)",
+            transform=f"rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2})",
+        )
+    )
+    desc = f"{len(usable)} districts in {len(series)} groups, {x_label} against {y_label}."
+    rows = tuple((p.label, p.series, f"{p.x:g}", f"{p.y:g}") for p in points)
+    return Chart(_svg(title, desc, body), title, ("district", "group", x_label, y_label), rows)
