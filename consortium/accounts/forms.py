@@ -1,0 +1,165 @@
+"""Forms for registration, sign-in, profiles and verification. Validation names the field."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from consortium.accounts.models import ACCESSIBILITY_LEVELS, CERTIFICATIONS, LOCALES
+
+US_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]
+PROVINCES = ["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"]
+REGIONS = tuple(US_STATES + PROVINCES)
+REGION_CHOICES = [(code, code) for code in REGIONS]
+
+MIN_PASSWORD = 12
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(message="Enter your email."), Email()])
+    password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")])
+    remember = BooleanField("Keep me signed in on this device")
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    kind = RadioField(
+        "Your organisation is a",
+        choices=[("district", "School district"), ("vendor", "Vendor")],
+        validators=[InputRequired(message="Choose district or vendor.")],
+    )
+    organisation_name = StringField(
+        "Organisation name",
+        validators=[DataRequired(message="Enter the organisation's name."), Length(max=200)],
+        description="As it appears on contracts, e.g. 'Maple Valley School District 12'.",
+    )
+    consortium_id = SelectField(
+        "Consortium to join",
+        coerce=int,
+        validators=[InputRequired(message="Choose a consortium.")],
+        description="Its managers verify your organisation before you can opt in or bid.",
+    )
+    name = StringField("Your name", validators=[DataRequired(message="Enter your name."), Length(max=120)])
+    email = EmailField(
+        "Work email",
+        validators=[DataRequired(message="Enter your email."), Email(), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired(message="Choose a password."),
+            Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters."),
+        ],
+        description=f"At least {MIN_PASSWORD} characters; a short sentence works well.",
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class DistrictProfileForm(FlaskForm):
+    nces_id = StringField(
+        "NCES or provincial id",
+        validators=[
+            Optional(),
+            Regexp(r"^[A-Za-z0-9-]{4,20}$", message="Use 4 to 20 letters, digits or dashes (NCES LEA ids have 7 digits)."),
+        ],
+        description="The 7-digit NCES LEA id, or your provincial board number.",
+    )
+    state = SelectField(
+        "State or province",
+        choices=[("", "Choose…"), *REGION_CHOICES],
+        validators=[DataRequired(message="Choose a state or province.")],
+    )
+    enrollment = IntegerField(
+        "Enrollment (students)",
+        validators=[InputRequired(message="Enter the number of students."), NumberRange(min=1, max=2_000_000)],
+    )
+    schools = IntegerField(
+        "Number of schools",
+        validators=[InputRequired(message="Enter the number of schools."), NumberRange(min=1, max=5_000)],
+    )
+    broadband_mbps = IntegerField(
+        "Internet bandwidth (Mbps)",
+        validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+        description="Total internet access bandwidth of the district.",
+    )
+    locale = SelectField(
+        "Locale",
+        choices=[("", "Choose…"), *[(v, v.capitalize()) for v in LOCALES]],
+        validators=[DataRequired(message="Choose a locale.")],
+    )
+    sis = StringField(
+        "Student information system",
+        validators=[Optional(), Length(max=80)],
+        description="e.g. PowerSchool, Infinite Campus, Skyward.",
+    )
+
+
+class VendorProfileForm(FlaskForm):
+    dpa_states = MultiCheckboxField(
+        "States and provinces with a signed data-privacy agreement",
+        choices=REGION_CHOICES,
+        validate_choice=True,
+    )
+    certifications = MultiCheckboxField(
+        "1EdTech certifications", choices=[(c, c) for c in CERTIFICATIONS]
+    )
+    accessibility = SelectField(
+        "Accessibility conformance",
+        choices=[(v, v) for v in ACCESSIBILITY_LEVELS],
+        validators=[DataRequired(message="Choose an accessibility level.")],
+    )
+    website = URLField(
+        "Website",
+        validators=[Optional(), URL(message="Enter a full address starting with https://"), Length(max=300)],
+    )
+
+
+class SwitchOrgForm(FlaskForm):
+    organisation_id = SelectField("Acting for", coerce=int)
+
+
+class JoinConsortiumForm(FlaskForm):
+    consortium_id = SelectField(
+        "Consortium", coerce=int, validators=[InputRequired(message="Choose a consortium.")]
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        choices=[("verified", "Verify"), ("rejected", "Reject")],
+        validators=[InputRequired(message="Choose verify or reject.")],
+    )
+    note = TextAreaField("Note to the organisation", validators=[Optional(), Length(max=500)])

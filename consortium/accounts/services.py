@@ -1,0 +1,294 @@
+"""Registration, sign-in, the active organisation, profiles and verification."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask import g, has_request_context, session
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from consortium import security
+from consortium.accounts.models import (
+    Affiliation,
+    AffiliationStatus,
+    DistrictProfile,
+    Membership,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    VendorProfile,
+)
+from consortium.audit.services import record
+from consortium.clock import now
+from consortium.extensions import db
+
+ACTIVE_ORG_KEY = "active_org_id"
+
+
+class AccountError(ValueError):
+    """A request that cannot be honoured; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:100] or "org"
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)
+    taken = set(
+        db.session.execute(
+            select(Organisation.slug).where(
+                (Organisation.slug == base) | Organisation.slug.like(f"{base}-%")
+            )
+        ).scalars()
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+# ---- the active organisation ----
+
+
+def current_membership() -> Membership | None:
+    """The signed-in user's membership in the active organisation (None when anonymous)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    if "_active_membership" in g:
+        return g._active_membership
+    memberships = sorted(current_user.memberships, key=lambda m: m.id)
+    wanted = session.get(ACTIVE_ORG_KEY)
+    chosen = next((m for m in memberships if m.organisation_id == wanted), None)
+    if chosen is None and memberships:
+        chosen = memberships[0]
+    g._active_membership = chosen
+    return chosen
+
+
+def current_org() -> Organisation | None:
+    """The organisation the signed-in user is acting for."""
+    membership = current_membership()
+    return membership.organisation if membership else None
+
+
+def switch_org(user: User, organisation_id: int) -> Organisation:
+    """Make another of the user's organisations the active one."""
+    membership = user.membership_in(organisation_id)
+    if membership is None:
+        raise AccountError("You are not a member of that organisation.", field="organisation_id")
+    session[ACTIVE_ORG_KEY] = membership.organisation_id
+    g.pop("_active_membership", None)
+    return membership.organisation
+
+
+# ---- registration and sign-in ----
+
+
+@dataclass(frozen=True)
+class Registration:
+    kind: OrgKind
+    organisation_name: str
+    consortium_id: int | None
+    name: str
+    email: str
+    password: str
+
+
+def consortia() -> list[Organisation]:
+    return list(
+        db.session.execute(
+            select(Organisation).where(Organisation.kind == OrgKind.consortium).order_by(Organisation.name)
+        ).scalars()
+    )
+
+
+def email_taken(email: str) -> bool:
+    return (
+        db.session.execute(
+            select(func.count()).select_from(User).where(User.email == normalise_email(email))
+        ).scalar_one()
+        > 0
+    )
+
+
+def create_user(name: str, email: str, password: str) -> User:
+    email = normalise_email(email)
+    if email_taken(email):
+        raise AccountError("An account with this email already exists.", field="email")
+    user = User(name=name.strip(), email=email, password_hash=security.hash_password(password))
+    db.session.add(user)
+    return user
+
+
+def create_organisation(kind: OrgKind, name: str, **extra) -> Organisation:
+    org = Organisation(kind=OrgKind(kind), name=name.strip(), slug=unique_slug(name), **extra)
+    if org.kind == OrgKind.district:
+        org.district_profile = DistrictProfile()
+    elif org.kind == OrgKind.vendor:
+        org.vendor_profile = VendorProfile(dpa_states=[], certifications=[], accessibility="none")
+    db.session.add(org)
+    return org
+
+
+def apply_to_consortium(org: Organisation, consortium: Organisation) -> Affiliation:
+    """Ask `consortium` to verify `org`; pending until a manager decides."""
+    if not consortium.is_consortium:
+        raise AccountError("Choose a consortium to join.", field="consortium_id")
+    if org.is_consortium:
+        raise AccountError("A consortium cannot join another consortium.", field="consortium_id")
+    if org.affiliation_with(consortium) is not None:
+        raise AccountError("Already applied to this consortium.", field="consortium_id")
+    affiliation = Affiliation(consortium=consortium, member=org, status=AffiliationStatus.pending)
+    db.session.add(affiliation)
+    record("affiliation.requested", affiliation, before=None, after={"status": "pending", "member_id": org.id})
+    return affiliation
+
+
+def register(data: Registration) -> User:
+    """A new district or vendor organisation with its first (admin) user; applies to a consortium."""
+    if data.kind not in (OrgKind.district, OrgKind.vendor):
+        raise AccountError("Register a district or a vendor.", field="kind")
+    consortium = db.session.get(Organisation, data.consortium_id) if data.consortium_id else None
+    if consortium is None or not consortium.is_consortium:
+        raise AccountError("Choose a consortium to join.", field="consortium_id")
+    user = create_user(data.name, data.email, data.password)
+    org = create_organisation(data.kind, data.organisation_name)
+    db.session.add(Membership(user=user, organisation=org, role=Role.admin))
+    db.session.flush()
+    record(
+        "organisation.registered",
+        org,
+        before=None,
+        after={"kind": org.kind, "name": org.name, "user_email": user.email},
+        consortium_id=consortium.id,
+    )
+    apply_to_consortium(org, consortium)
+    return user
+
+
+def authenticate(email: str, password: str, ip: str) -> User:
+    """The user for these credentials; records the attempt. Raises RateLimited or AccountError."""
+    email = normalise_email(email)
+    security.check_login_allowed(email, ip)
+    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        security.burn_time(password)
+        ok = False
+    else:
+        ok = security.verify_password(user.password_hash, password) and user.is_active
+    security.record_login_attempt(email, ip, success=ok)
+    if not ok or user is None:
+        raise AccountError("Email or password is not right.", field="password")
+    if security.needs_rehash(user.password_hash):
+        user.password_hash = security.hash_password(password)
+    return user
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    session.clear()  # a fresh session on sign-in: no fixation
+    login_user(user, remember=remember)
+
+
+def sign_out() -> None:
+    logout_user()
+    session.clear()
+
+
+# ---- profiles ----
+
+DISTRICT_FIELDS = ("nces_id", "state", "enrollment", "schools", "broadband_mbps", "locale", "sis")
+VENDOR_FIELDS = ("dpa_states", "certifications", "accessibility", "website")
+
+
+def update_district_profile(org: Organisation, **values) -> DistrictProfile:
+    if not org.is_district:
+        raise AccountError("Only districts have a district profile.")
+    profile = org.district_profile or DistrictProfile(organisation=org)
+    before = profile.as_dict()
+    for key in DISTRICT_FIELDS:
+        if key in values:
+            setattr(profile, key, values[key])
+    if profile.state:
+        profile.state = profile.state.upper()
+    db.session.add(profile)
+    after = profile.as_dict()
+    if after != before:
+        record("district_profile.updated", profile, before=before, after=after)
+    return profile
+
+
+def update_vendor_profile(org: Organisation, **values) -> VendorProfile:
+    if not org.is_vendor:
+        raise AccountError("Only vendors have a vendor profile.")
+    profile = org.vendor_profile or VendorProfile(organisation=org)
+    before = profile.as_dict()
+    for key in VENDOR_FIELDS:
+        if key in values:
+            value = values[key]
+            if key in ("dpa_states", "certifications"):
+                value = sorted({v.strip().upper() if key == "dpa_states" else v for v in value if v})
+            setattr(profile, key, value)
+    db.session.add(profile)
+    after = profile.as_dict()
+    if after != before:
+        record("vendor_profile.updated", profile, before=before, after=after)
+    return profile
+
+
+# ---- verification ----
+
+
+def pending_affiliations(consortium: Organisation) -> list[Affiliation]:
+    return list(
+        db.session.execute(
+            select(Affiliation)
+            .where(
+                Affiliation.consortium_id == consortium.id,
+                Affiliation.status == AffiliationStatus.pending,
+            )
+            .order_by(Affiliation.created_at, Affiliation.id)
+        ).scalars()
+    )
+
+
+def affiliations_of(consortium: Organisation, status: str | None = None) -> list[Affiliation]:
+    stmt = select(Affiliation).where(Affiliation.consortium_id == consortium.id)
+    if status:
+        stmt = stmt.where(Affiliation.status == status)
+    return list(db.session.execute(stmt.order_by(Affiliation.id)).scalars())
+
+
+def decide_affiliation(
+    affiliation: Affiliation, decision: AffiliationStatus | str, by: User, note: str | None = None
+) -> Affiliation:
+    """Verify or reject; a decision can be revised (verified <-> rejected)."""
+    decision = AffiliationStatus(decision)
+    if decision == AffiliationStatus.pending:
+        raise AccountError("Choose verify or reject.", field="decision")
+    before = {"status": affiliation.status, "note": affiliation.note}
+    if affiliation.status == decision:
+        return affiliation
+    affiliation.status = decision
+    affiliation.note = note or None
+    affiliation.decided_at = now()
+    affiliation.decided_by = by
+    record("affiliation." + decision.value, affiliation, before=before,
+           after={"status": decision, "note": affiliation.note})
+    return affiliation

@@ -1,0 +1,241 @@
+"""Sign-in, registration, the organisation profile, the org switcher and verification."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium import policy, security
+from consortium.accounts import services
+from consortium.accounts.forms import (
+    DecisionForm,
+    DistrictProfileForm,
+    JoinConsortiumForm,
+    LoginForm,
+    RegisterForm,
+    SwitchOrgForm,
+    VendorProfileForm,
+)
+from consortium.accounts.models import Affiliation, AffiliationStatus, Organisation, OrgKind
+from consortium.extensions import db
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _client_ip() -> str:
+    # Behind a proxy, wrap the app in werkzeug's ProxyFix so remote_addr is the client's.
+    return request.remote_addr or "unknown"
+
+
+def _field_error(form, exc: services.AccountError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next"))
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
+    try:
+        user = services.authenticate(form.email.data, form.password.data, _client_ip())
+    except security.RateLimited as exc:
+        db.session.rollback()
+        message = (
+            f"Too many failed sign-in attempts for {form.email.data}. "
+            f"For your security, try again in {exc.minutes} minutes."
+        )
+        response = render_template("errors/429.html", message=message), 429
+        return response[0], 429, {"Retry-After": str(int(exc.retry_after.total_seconds()) + 1)}
+    except services.AccountError as exc:
+        db.session.commit()  # keep the failed attempt: it counts towards the limit
+        _field_error(form, exc)
+        return render_template("accounts/login.html", form=form), 400
+    services.sign_in(user, remember=form.remember.data)
+    db.session.commit()
+    flash(f"Welcome back, {user.name}.", "success")
+    return redirect(_safe_next(form.next.data) or url_for("main.home"))
+
+
+@bp.post("/logout")
+def logout():
+    services.sign_out()
+    flash("You are signed out.", "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    form.consortium_id.choices = [(c.id, c.name) for c in services.consortia()]
+    if request.method == "GET" and request.args.get("kind") in ("district", "vendor"):
+        form.kind.data = request.args["kind"]
+    if not form.validate_on_submit():
+        return render_template("accounts/register.html", form=form), 400 if form.is_submitted() else 200
+    try:
+        user = services.register(
+            services.Registration(
+                kind=OrgKind(form.kind.data),
+                organisation_name=form.organisation_name.data,
+                consortium_id=form.consortium_id.data,
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+            )
+        )
+    except services.AccountError as exc:
+        db.session.rollback()
+        _field_error(form, exc)
+        return render_template("accounts/register.html", form=form), 400
+    services.sign_in(user)
+    db.session.commit()
+    flash(
+        "Your organisation is registered. Complete its profile; a consortium manager will verify it "
+        "before you can opt in or bid.",
+        "success",
+    )
+    return redirect(url_for("accounts.profile"))
+
+
+def _active_org() -> Organisation:
+    org = services.current_org()
+    policy.require(org is not None)
+    return org
+
+
+@bp.route("/org/profile", methods=["GET", "POST"])
+def profile():
+    org = _active_org()
+    policy.require(policy.is_member(current_user, org))
+    if org.is_consortium:
+        return render_template("accounts/consortium_profile.html", org=org)
+    editable = policy.can_edit_org(current_user, org)
+    if org.is_district:
+        form = DistrictProfileForm(obj=org.district_profile)
+        fields = services.DISTRICT_FIELDS
+    else:
+        form = VendorProfileForm(obj=org.vendor_profile)
+        fields = services.VENDOR_FIELDS
+    if request.method == "POST":
+        policy.require(editable)
+        if form.validate_on_submit():
+            values = {name: getattr(form, name).data for name in fields}
+            if org.is_district:
+                values["nces_id"] = values["nces_id"] or None
+                values["sis"] = (values["sis"] or "").strip() or None
+                services.update_district_profile(org, **values)
+            else:
+                values["website"] = values["website"] or None
+                services.update_vendor_profile(org, **values)
+            db.session.commit()
+            flash("Profile saved.", "success")
+            return redirect(url_for("accounts.profile"))
+        db.session.rollback()
+        return render_template("accounts/profile.html", org=org, form=form, editable=editable), 400
+    return render_template("accounts/profile.html", org=org, form=form, editable=editable)
+
+
+@bp.post("/org/switch")
+def switch_org():
+    form = SwitchOrgForm()
+    form.organisation_id.choices = [(m.organisation_id, m.organisation.name) for m in current_user.memberships]
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        org = services.switch_org(current_user, form.organisation_id.data)
+    except services.AccountError:
+        abort(403)
+    flash(f"You are now acting for {org.name}.", "info")
+    return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))
+
+
+@bp.route("/org/consortia", methods=["GET", "POST"])
+def consortia():
+    """The active organisation's standing with each consortium, and joining another."""
+    org = _active_org()
+    policy.require(policy.is_member(current_user, org) and not org.is_consortium)
+    form = JoinConsortiumForm()
+    joined = {a.consortium_id for a in org.affiliations}
+    form.consortium_id.choices = [(c.id, c.name) for c in services.consortia() if c.id not in joined]
+    if request.method == "POST":
+        policy.require(policy.can_edit_org(current_user, org))
+        if form.validate_on_submit():
+            consortium = db.session.get(Organisation, form.consortium_id.data)
+            try:
+                services.apply_to_consortium(org, consortium)
+            except services.AccountError as exc:
+                db.session.rollback()
+                _field_error(form, exc)
+            else:
+                db.session.commit()
+                flash(f"Applied to {consortium.name}; its managers will verify you.", "success")
+                return redirect(url_for("accounts.consortia"))
+        return render_template("accounts/consortia.html", org=org, form=form), 400
+    return render_template("accounts/consortia.html", org=org, form=form)
+
+
+def _managed_consortium() -> Organisation:
+    org = _active_org()
+    policy.require(org.is_consortium and policy.is_manager_of(current_user, org))
+    return org
+
+
+@bp.get("/verification")
+def verification():
+    consortium = _managed_consortium()
+    status = request.args.get("status", "pending")
+    if status not in {"pending", "verified", "rejected", "all"}:
+        status = "pending"
+    affiliations = services.affiliations_of(consortium, None if status == "all" else status)
+    counts = {s.value: 0 for s in AffiliationStatus}
+    for a in services.affiliations_of(consortium):
+        counts[a.status.value] += 1
+    return render_template(
+        "accounts/verification.html",
+        consortium=consortium,
+        affiliations=affiliations,
+        status=status,
+        counts=counts,
+        form=DecisionForm(),
+    )
+
+
+@bp.post("/verification/<int:affiliation_id>")
+def decide(affiliation_id: int):
+    affiliation = db.session.get(Affiliation, affiliation_id)
+    policy.require(affiliation is not None, not_found=True)
+    policy.require(policy.can_decide_affiliation(current_user, affiliation), not_found=True)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash("Choose verify or reject.", "error")
+        return redirect(url_for("accounts.verification")), 303
+    services.decide_affiliation(affiliation, form.decision.data, current_user, form.note.data)
+    db.session.commit()
+    verb = "verified" if affiliation.status == AffiliationStatus.verified else "rejected"
+    flash(f"{affiliation.member.name} is {verb}.", "success")
+    return redirect(url_for("accounts.verification"))
+
+
+@bp.get("/orgs/<slug>")
+def organisation(slug: str):
+    org = db.session.execute(db.select(Organisation).filter_by(slug=slug)).scalar_one_or_none()
+    policy.require(org is not None, not_found=True)
+    policy.require(policy.can_view_org_profile(current_user, org), not_found=True)
+    return render_template("accounts/organisation.html", org=org)

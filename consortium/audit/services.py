@@ -1,0 +1,183 @@
+"""Recording and verifying the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import inspect, or_, select, text
+
+from consortium.accounts.models import Affiliation, Organisation
+from consortium.audit.models import GENESIS_HASH, AuditEvent
+from consortium.extensions import db
+
+# Any constant works; it only has to be the same for every writer of the chain.
+_ADVISORY_LOCK_KEY = 7_281_004
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _object_ref(obj: Any) -> tuple[str, str | None]:
+    if obj is None:
+        return "none", None
+    if isinstance(obj, tuple) and len(obj) == 2:  # ("export", "csv") style references
+        return str(obj[0]), None if obj[1] is None else str(obj[1])
+    mapper = inspect(obj, raiseerr=False)
+    if mapper is not None and hasattr(mapper, "identity"):
+        identity = mapper.identity
+        object_id = None if identity is None else "-".join(str(i) for i in identity)
+        return obj.__table__.name, object_id
+    return type(obj).__name__, None
+
+
+def _consortium_of(obj: Any, actor_org: Organisation | None) -> int | None:
+    for attr in ("audit_consortium_id", "consortium_id"):
+        value = getattr(obj, attr, None)
+        if isinstance(value, int):
+            return value
+    if isinstance(obj, Organisation) and obj.is_consortium:
+        return obj.id
+    if actor_org is not None and actor_org.is_consortium:
+        return actor_org.id
+    return None
+
+
+def _actor() -> tuple[int | None, Organisation | None]:
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
+        return None, None
+    from consortium.accounts.services import current_org
+
+    return current_user.id, current_org()
+
+
+def _lock_chain() -> None:
+    """Serialise appends so each event chains to the one really before it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+
+
+def record(
+    action: str,
+    obj: Any,
+    *,
+    before: dict | None,
+    after: dict | None,
+    consortium_id: int | None = None,
+) -> AuditEvent:
+    """Append an audit event for `obj` to the current transaction; the actor is the current user/org."""
+    db.session.flush()  # give `obj` its primary key
+    user_id, org = _actor()
+    object_type, object_id = _object_ref(obj)
+    _lock_chain()
+    last = db.session.execute(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    from consortium.clock import now
+
+    event = AuditEvent(
+        at=now(),
+        actor_user_id=user_id,
+        actor_org_id=org.id if org else None,
+        consortium_id=consortium_id if consortium_id is not None else _consortium_of(obj, org),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=_jsonable(before),
+        after=_jsonable(after),
+        prev_hash=last or GENESIS_HASH,
+    )
+    event.hash = event.compute_hash()
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def verify_chain() -> list[int]:
+    """Ids of events whose hash or link to the previous event does not hold (empty: intact)."""
+    broken: list[int] = []
+    previous = GENESIS_HASH
+    for event in db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+        if event.prev_hash != previous or event.compute_hash() != event.hash:
+            broken.append(event.id)
+        previous = event.hash
+    return broken
+
+
+def events_for_consortium(
+    consortium: Organisation,
+    *,
+    action: str | None = None,
+    object_type: str | None = None,
+    actor_org_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+) -> list[AuditEvent]:
+    """Events a manager of `consortium` may read: its own and those of its member organisations."""
+    members = select(Affiliation.member_id).where(Affiliation.consortium_id == consortium.id)
+    stmt = select(AuditEvent).where(
+        or_(AuditEvent.consortium_id == consortium.id, AuditEvent.actor_org_id.in_(members))
+    )
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type)
+    if actor_org_id:
+        stmt = stmt.where(AuditEvent.actor_org_id == actor_org_id)
+    if since:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.at < until)
+    stmt = stmt.order_by(AuditEvent.id.desc())
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.execute(stmt).scalars())
+
+
+CSV_COLUMNS = (
+    "id", "at", "actor_user_id", "actor_org_id", "consortium_id", "action",
+    "object_type", "object_id", "before", "after", "prev_hash", "hash",
+)
+
+
+def to_csv(events: Iterable[AuditEvent]) -> str:
+    """The events as CSV, JSON columns in canonical form, so an outsider can re-check hashes."""
+    from consortium.audit.models import canonical_json
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for e in events:
+        writer.writerow([
+            e.id, e.at.isoformat(timespec="microseconds"), e.actor_user_id, e.actor_org_id,
+            e.consortium_id, e.action, e.object_type, e.object_id,
+            "" if e.before is None else canonical_json(e.before),
+            "" if e.after is None else canonical_json(e.after),
+            e.prev_hash, e.hash,
+        ])
+    return out.getvalue()
+
+
+def actions_for_consortium(consortium: Organisation) -> list[str]:
+    """Distinct actions in the consortium's trail, for the filter menu."""
+    return sorted({e.action for e in events_for_consortium(consortium)})

@@ -1,0 +1,68 @@
+"""The manager's view of the audit trail, and its CSV export."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_login import current_user
+
+from consortium import policy
+from consortium.accounts.services import current_org
+from consortium.audit import services
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _consortium():
+    org = current_org()
+    policy.require(policy.can_read_audit(current_user, org))
+    return org
+
+
+def _day(value: str | None, tz: str) -> datetime | None:
+    """A yyyy-mm-dd filter value as the start of that day in the consortium's zone."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
+
+
+def _filters(consortium) -> dict:
+    tz = consortium.timezone or current_app.config["TIMEZONE"]
+    until = _day(request.args.get("until"), tz)
+    return {
+        "action": request.args.get("action") or None,
+        "object_type": request.args.get("object_type") or None,
+        "since": _day(request.args.get("since"), tz),
+        "until": until + timedelta(days=1) if until else None,
+    }
+
+
+@bp.get("/")
+def index():
+    consortium = _consortium()
+    events = services.events_for_consortium(consortium, **_filters(consortium), limit=500)
+    return render_template(
+        "audit/index.html",
+        consortium=consortium,
+        events=events,
+        args=request.args,
+        actions=services.actions_for_consortium(consortium),
+    )
+
+
+@bp.get("/export.csv")
+def export():
+    consortium = _consortium()
+    events = services.events_for_consortium(consortium, **_filters(consortium))
+    filename = f"audit-{consortium.slug}.csv"
+    return Response(
+        services.to_csv(reversed(events)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,58 @@
+"""Flask commands: seed-demo, worker, create-db."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+from flask import Flask, current_app
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(worker)
+    app.cli.add_command(create_db)
+
+
+@click.command("create-db")
+def create_db() -> None:
+    """Create every table (for SQLite demos without migrations)."""
+    from consortium.extensions import db
+
+    db.create_all()
+    click.echo("tables created")
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even if demo data is already there.")
+def seed_demo(force: bool) -> None:
+    """Fill the database with the demo consortium (re-uses what is there)."""
+    try:
+        demo = importlib.import_module("consortium.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name != "consortium.demo":
+            raise
+        click.echo("consortium.demo is not written yet; nothing seeded.")
+        return
+    if not force and hasattr(demo, "is_seeded") and demo.is_seeded():
+        click.echo("demo data already present; re-using it.")
+        return
+    demo.seed()
+    click.echo("demo data seeded.")
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True, default=("default",), show_default=True)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an RQ worker on REDIS_URL (allocation runs and other background jobs)."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set; jobs run in-process without a worker.")
+    from redis import Redis
+    from rq import Queue, Worker
+
+    connection = Redis.from_url(url)
+    # Jobs run inside this app context (the CLI pushed it); forked job processes inherit it.
+    rq_worker = Worker([Queue(name, connection=connection) for name in queues], connection=connection)
+    rq_worker.work(burst=burst)

@@ -1,0 +1,40 @@
+"""The server clock: the only source of "now" for deadlines, timestamps and rate limits.
+
+Code calls `now()` at the moment it needs the time (never binds a value at import), so
+tests can freeze it with `freeze(...)` and every module sees the same instant.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """The current time, timezone-aware UTC (or the frozen instant in tests)."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(UTC)
+
+
+def freeze(at: datetime) -> None:
+    """Stop the clock at `at` (aware) until `unfreeze()`."""
+    global _frozen
+    if at.tzinfo is None:
+        raise ValueError("freeze() needs an aware datetime")
+    _frozen = at.astimezone(UTC)
+
+
+def advance(delta: timedelta) -> datetime:
+    """Move a frozen clock forward by `delta` and return the new instant."""
+    if _frozen is None:
+        raise RuntimeError("advance() needs a frozen clock")
+    freeze(_frozen + delta)
+    return now()
+
+
+def unfreeze() -> None:
+    """Let the clock run again."""
+    global _frozen
+    _frozen = None

@@ -1,0 +1,126 @@
+"""Settings: a frozen object built once from the environment (nothing reads os.environ at import)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a startable application."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    production: bool = False
+    testing: bool = False
+    demo_mode: bool = False
+    redis_url: str | None = None
+    timezone: str = "America/Chicago"
+    session_cookie_secure: bool = False
+    csrf_enabled: bool = True
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "Consortium <no-reply@consortium.invalid>"
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    base_url: str = "http://127.0.0.1:5000"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read the environment (or `environ`), apply `overrides`, validate."""
+        env = os.environ if environ is None else environ
+        production = env.get("FLASK_ENV", env.get("CONSORTIUM_ENV", "")).lower() == "production"
+        secret_key = env.get("SECRET_KEY", "")
+        if not secret_key:
+            if production:
+                raise ConfigError("SECRET_KEY must be set in production")
+            secret_key = DEV_SECRET_KEY
+        settings = cls(
+            database_url=env.get("DATABASE_URL")
+            or f"sqlite:///{INSTANCE_DIR / 'consortium.sqlite'}",
+            secret_key=secret_key,
+            production=production,
+            testing=_flag(env.get("TESTING")),
+            demo_mode=_flag(env.get("DEMO_MODE")),
+            redis_url=env.get("REDIS_URL") or None,
+            timezone=env.get("TIMEZONE", "America/Chicago"),
+            session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE"), default=production),
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=int(env.get("SMTP_PORT", "587")),
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_starttls=_flag(env.get("SMTP_STARTTLS"), default=True),
+            mail_from=env.get("MAIL_FROM", "Consortium <no-reply@consortium.invalid>"),
+            stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
+            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+            base_url=env.get("BASE_URL", "http://127.0.0.1:5000"),
+        )
+        return settings.replace(**overrides) if overrides else settings.validated()
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes` applied, validated."""
+        return replace(self, **changes).validated()
+
+    def validated(self) -> Settings:
+        if self.production and (not self.secret_key or self.secret_key == DEV_SECRET_KEY):
+            raise ConfigError("SECRET_KEY must be set in production")
+        if self.login_max_failures < 1 or self.login_window_minutes < 1:
+            raise ConfigError("login rate limit must be positive")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def flask_config(self) -> dict[str, Any]:
+        """The Flask config keys these settings stand for."""
+        return {
+            "SETTINGS": self,
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.testing,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not self.is_sqlite},
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "PREFERRED_URL_SCHEME": "https" if self.production else "http",
+            "WTF_CSRF_ENABLED": self.csrf_enabled,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "REDIS_URL": self.redis_url,
+            "TIMEZONE": self.timezone,
+            "DEMO_MODE": self.demo_mode,
+            "STRIPE_SECRET_KEY": self.stripe_secret_key,
+            "STRIPE_PUBLISHABLE_KEY": self.stripe_publishable_key,
+            "STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret,
+            "SMTP_HOST": self.smtp_host,
+        }
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings without secrets, for logs and debugging pages."""
+        hidden = {"secret_key", "smtp_password", "stripe_secret_key", "stripe_webhook_secret"}
+        return {k: ("***" if k in hidden and v else v) for k, v in asdict(self).items()}

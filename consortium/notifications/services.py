@@ -1,0 +1,124 @@
+"""The one mail adapter: an outbox row in the transaction, delivery after the commit."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from consortium.clock import now
+from consortium.config import Settings
+from consortium.extensions import db
+from consortium.notifications.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger("consortium.mail")
+
+_PENDING_KEY = "consortium.outbox_pending"
+
+
+@dataclass(frozen=True)
+class Mail:
+    outbox_id: int
+    to: str
+    subject: str
+    body: str
+
+
+class LogMailer:
+    """No SMTP configured: the outbox page and the log are the delivery."""
+
+    def send(self, mail: Mail) -> None:
+        log.info("mail to %s: %s\n%s", mail.to, mail.subject, mail.body)
+
+
+class SMTPMailer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, mail: Mail) -> None:
+        s = self.settings
+        message = EmailMessage()
+        message["From"] = s.mail_from
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message.set_content(mail.body)
+        with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=20) as smtp:
+            if s.smtp_starttls:
+                smtp.starttls()
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password or "")
+            smtp.send_message(message)
+
+
+def mailer() -> LogMailer | SMTPMailer:
+    """The adapter chosen by config (tests may put their own in app.extensions['mailer'])."""
+    custom = current_app.extensions.get("mailer")
+    if custom is not None:
+        return custom
+    settings: Settings = current_app.config["SETTINGS"]
+    return SMTPMailer(settings) if settings.smtp_host else LogMailer()
+
+
+def notify(to: str, subject: str, body: str) -> OutboxMessage:
+    """Queue a mail: an outbox row now, delivery after this transaction commits."""
+    smtp = bool(current_app.config.get("SMTP_HOST"))
+    message = OutboxMessage(
+        to=to.strip().lower(),
+        subject=subject,
+        body=body,
+        status=OutboxStatus.queued if smtp else OutboxStatus.logged,
+    )
+    db.session.add(message)
+    db.session.flush()
+    session = db.session()
+    session.info.setdefault(_PENDING_KEY, []).append(
+        Mail(message.id, message.to, message.subject, message.body)
+    )
+    return message
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    if pending:
+        deliver(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def deliver(mails: list[Mail]) -> None:
+    """Send committed mail; record the outcome in its own short transaction."""
+    adapter = mailer()
+    results: list[tuple[int, OutboxStatus, str | None]] = []
+    for mail in mails:
+        try:
+            adapter.send(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("mail %s to %s failed: %s", mail.outbox_id, mail.to, exc)
+            results.append((mail.outbox_id, OutboxStatus.failed, str(exc)[:500]))
+        else:
+            if isinstance(adapter, SMTPMailer):
+                results.append((mail.outbox_id, OutboxStatus.sent, None))
+    if not results:
+        return
+    with Session(bind=db.engine) as status_session, status_session.begin():
+        for outbox_id, status, error in results:
+            status_session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == outbox_id)
+                .values(status=status, error=error, sent_at=now() if status == "sent" else None)
+            )
+
+
+def outbox(limit: int = 200) -> list[OutboxMessage]:
+    """The most recent messages, newest first."""
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    return list(db.session.execute(stmt).scalars())

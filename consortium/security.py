@@ -1,0 +1,142 @@
+"""Password hashing (argon2), the login rate limit and the security headers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, Response, current_app
+from sqlalchemy import Boolean, Index, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consortium.clock import now
+from consortium.db import TZDateTime, utcnow
+from consortium.extensions import db
+
+_HASHER = PasswordHasher()
+# Tests hash hundreds of passwords; the scheme is the same, only the cost is lower.
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def _hasher() -> PasswordHasher:
+    return _TEST_HASHER if current_app and current_app.config.get("TESTING") else _HASHER
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when `password` matches; never raises on a malformed hash."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher().check_needs_rehash(password_hash)
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher().hash("not a real password")
+
+
+def burn_time(password: str) -> None:
+    """Verify against a dummy hash, so an unknown email takes as long as a wrong password."""
+    verify_password(_dummy_hash(), password)
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt; kept in the database so every worker sees the same count."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_email_ip_at", "email", "ip", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(64))
+    success: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class RateLimited(Exception):
+    """Too many failed sign-ins for this email from this address."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__("too many failed sign-in attempts")
+        self.retry_after = retry_after
+
+    @property
+    def minutes(self) -> int:
+        return max(1, int(self.retry_after.total_seconds() // 60) + 1)
+
+
+def _window() -> tuple[int, timedelta]:
+    settings = current_app.config["SETTINGS"]
+    return settings.login_max_failures, timedelta(minutes=settings.login_window_minutes)
+
+
+def check_login_allowed(email: str, ip: str) -> None:
+    """Raise RateLimited after too many recent failures for (email, ip) since the last success."""
+    limit, window = _window()
+    since = now() - window
+    last_success = db.session.execute(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.success.is_(True)
+        )
+    ).scalar_one_or_none()
+    if last_success is not None and last_success > since:
+        since = last_success
+    failures = db.session.execute(
+        select(LoginAttempt.at)
+        .where(
+            LoginAttempt.email == email,
+            LoginAttempt.ip == ip,
+            LoginAttempt.success.is_(False),
+            LoginAttempt.at > since,
+        )
+        .order_by(LoginAttempt.at)
+    ).scalars().all()
+    if len(failures) >= limit:
+        oldest_counted = failures[-limit]
+        raise RateLimited(oldest_counted + window - now())
+
+
+def record_login_attempt(email: str, ip: str, *, success: bool) -> None:
+    db.session.add(LoginAttempt(email=email, ip=ip, success=success, at=now()))
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        # Inline style attributes only (bar widths, chart colours); no inline <style> or script.
+        "style-src-attr 'unsafe-inline'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["SETTINGS"].production:
+        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(set_security_headers)
