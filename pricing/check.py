@@ -256,5 +256,7 @@ def _totals(instance: Instance, result: Result) -> list[str]:
             f"gap {result.gap} != (total_amount - bound) / total_amount = {expected:.6g}"
         )
     elif result.status == "optimal" and result.gap > instance.policy.mip_gap + 1e-9:
-        problems.append(f"status optimal with gap {result.gap} > mip_gap {instance.policy.mip_gap}")
+        problems.append(
+            f"status optimal with gap {result.gap:.6g} > mip_gap {instance.policy.mip_gap}"
+        )
     return problems
