@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -257,3 +258,46 @@ def test_exhaustive_search_respects_capacity() -> None:
     served, total, grouping = exhaustive_allocation(loose)
     assert (served, total) == (11, 6 * 100 + 5 * 300)
     assert check_result(loose, result_for(loose, grouping)) == []
+
+
+def every_allocation(instance: Instance) -> list[list[tuple[str, list[str]]]]:
+    """Every grouping of every subset of buyers, each group with every offer (tiny instances)."""
+    ids = [b.id for b in instance.buyers]
+    found: list[list[tuple[str, list[str]]]] = []
+
+    def place(index: int, blocks: list[list[str]]) -> None:
+        if index == len(ids):
+            for offers in itertools.product(instance.offers, repeat=len(blocks)):
+                found.append([(o.id, list(b)) for o, b in zip(offers, blocks, strict=True)])
+            return
+        place(index + 1, blocks)  # unassigned
+        for block in blocks:
+            block.append(ids[index])
+            place(index + 1, blocks)
+            block.pop()
+        place(index + 1, [*blocks, [ids[index]]])
+
+    place(0, [])
+    return found
+
+
+POLICY_VARIANTS = {
+    "default": {},
+    "pairs": {"min_group_size": 2},
+    "no similarity": {"similarity": ()},
+    "loose, at most 3": {"similarity": (), "individual_rationality": False, "max_group_size": 3},
+}
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("variant", POLICY_VARIANTS)
+def test_exhaustive_search_agrees_with_naive_enumeration(seed: int, variant: str) -> None:
+    generated = generate_instance(5, 3, seed)
+    policy = replace(generated.policy, **POLICY_VARIANTS[variant])  # type: ignore[arg-type]
+    instance = replace(generated, policy=policy)
+    best = (0, 0)
+    for grouping in every_allocation(instance):
+        result = result_for(instance, grouping)
+        if not check_result(instance, result):
+            best = max(best, (result.served_quantity, -result.total_amount))
+    assert exhaustive_optimum(instance) == (best[0], -best[1])
