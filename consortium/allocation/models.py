@@ -89,10 +89,11 @@ class AllocationRun(db.Model):
         return self.standalone_total - self.total_amount
 
     @property
-    def savings_pct(self) -> float | None:
+    def savings_rate(self) -> float | None:
+        """Savings as a fraction of the standalone total (0.2 = 20 %)."""
         if self.savings is None or not self.standalone_total:
             return None
-        return 100.0 * self.savings / self.standalone_total
+        return self.savings / self.standalone_total
 
     def __repr__(self) -> str:
         return f"<AllocationRun {self.id} solicitation={self.solicitation_id} {self.status}>"

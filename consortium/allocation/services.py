@@ -220,8 +220,8 @@ class RunSummary:
         return self.run.savings
 
     @property
-    def savings_pct(self) -> float | None:
-        return self.run.savings_pct
+    def savings_rate(self) -> float | None:
+        return self.run.savings_rate
 
 
 def summarise(run: AllocationRun) -> RunSummary:

@@ -127,8 +127,8 @@ class Contract(db.Model):
         return self.standalone_amount - self.amount
 
     @property
-    def savings_pct(self) -> float:
-        return 100.0 * self.savings / self.standalone_amount if self.standalone_amount else 0.0
+    def savings_rate(self) -> float:
+        return self.savings / self.standalone_amount if self.standalone_amount else 0.0
 
     @property
     def audit_consortium_id(self) -> int:

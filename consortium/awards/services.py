@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from consortium.accounts.models import DistrictProfile, Membership, Organisation, User
+from consortium.accounts.models import DistrictProfile, Membership, User
 from consortium.allocation import adapter
 from consortium.allocation.models import AllocationRun
 from consortium.allocation.services import (
@@ -261,12 +261,12 @@ class ReportRow:
         return self.standalone - self.amount
 
     @property
-    def savings_pct(self) -> float:
-        return 100.0 * self.savings / self.standalone if self.standalone else 0.0
+    def savings_rate(self) -> float:
+        return self.savings / self.standalone if self.standalone else 0.0
 
     @property
-    def served_pct(self) -> float:
-        return 100.0 * self.served / self.opted_in if self.opted_in else 0.0
+    def served_rate(self) -> float:
+        return self.served / self.opted_in if self.opted_in else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,13 +289,7 @@ def savings_report(award: Award) -> SavingsReport:
             )
         )
     }
-    names = dict(
-        db.session.execute(
-            select(Organisation.id, Organisation.name).where(
-                Organisation.id.in_([int(b.id) for b in instance.buyers])
-            )
-        ).tuples()
-    )
+    names = adapter.district_names([b.id for b in instance.buyers])
     bands = {label: ReportRow(label) for *_r, label in ENROLLMENT_BANDS}
     locales = {label: ReportRow(label) for label in LOCALES}
     total = ReportRow("all districts")
@@ -320,7 +314,7 @@ def savings_report(award: Award) -> SavingsReport:
         if contract is not None and profile and profile.enrollment and profile.mbps_per_student:
             points.append(
                 (
-                    names.get(district_id, buyer.id),
+                    names.get(buyer.id, buyer.id),
                     contract.group.label,
                     float(profile.enrollment),
                     float(profile.mbps_per_student),

@@ -1,0 +1,137 @@
+"""Manager pages: start runs, watch them, compare them and publish one as the award."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium.allocation import jobs, services
+from consortium.allocation.forms import ConfirmForm, RunForm, form_defaults
+from consortium.allocation.models import AllocationRun
+from consortium.awards.services import award_for, publish_award
+from consortium.extensions import db
+from consortium.policy import can_run_allocation, can_view_run, require
+from consortium.procurement.models import Solicitation
+
+bp = Blueprint("allocation", __name__)
+
+
+def _solicitation(solicitation_id: int) -> Solicitation:
+    solicitation = db.get_or_404(Solicitation, solicitation_id)
+    require(can_run_allocation(current_user, solicitation))
+    return solicitation
+
+
+def _run(run_id: int) -> AllocationRun:
+    run = db.get_or_404(AllocationRun, run_id)
+    require(can_view_run(current_user, run))
+    return run
+
+
+@bp.route("/solicitations/<int:solicitation_id>/allocation", methods=["GET", "POST"])
+def runs(solicitation_id: int):
+    solicitation = _solicitation(solicitation_id)
+    form = RunForm(data=form_defaults(solicitation.policy))
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                run = services.start_run(
+                    solicitation,
+                    current_user,
+                    label=form.label.data or "",
+                    policy=form.policy(),
+                    solver=form.solver_choice(),
+                )
+            except services.AllocationError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                status = 409
+            else:
+                db.session.commit()
+                jobs.enqueue_run(run.id)
+                return redirect(url_for("allocation.run", run_id=run.id), code=303)
+        else:
+            status = 400
+    return (
+        render_template(
+            "allocation/runs.html",
+            solicitation=solicitation,
+            form=form,
+            runs=services.solicitation_runs(solicitation),
+            refusal=services.runs_allowed(solicitation),
+            award=award_for(solicitation),
+        ),
+        status,
+    )
+
+
+@bp.get("/allocation/runs/<int:run_id>")
+def run(run_id: int):
+    run = _run(run_id)
+    return render_template(
+        "allocation/run.html",
+        run=run,
+        summary=services.summarise(run),
+        publish_form=ConfirmForm(),
+        award=award_for(run.solicitation),
+        refusal=services.runs_allowed(run.solicitation),
+    )
+
+
+@bp.get("/solicitations/<int:solicitation_id>/allocation/compare")
+def compare(solicitation_id: int):
+    solicitation = _solicitation(solicitation_id)
+    chosen = set(request.args.getlist("run", type=int))
+    runs = [
+        r
+        for r in services.solicitation_runs(solicitation)
+        if (r.id in chosen if chosen else r.done)
+    ]
+    return render_template(
+        "allocation/compare.html",
+        solicitation=solicitation,
+        summaries=[services.summarise(r) for r in reversed(runs)],
+        publish_form=ConfirmForm(),
+        award=award_for(solicitation),
+    )
+
+
+@bp.post("/allocation/runs/<int:run_id>/publish")
+def publish(run_id: int):
+    run = _run(run_id)
+    form = ConfirmForm()
+    if not form.validate():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("allocation.run", run_id=run.id), code=303)
+    try:
+        award = publish_award(run, current_user)
+    except services.AllocationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("allocation.run", run_id=run.id), code=303)
+    db.session.commit()
+    flash("The award is published; districts and vendors have been notified.", "success")
+    return redirect(url_for("awards.manage", award_id=award.id), code=303)
+
+
+def json_download(text: str | None, filename: str) -> Response:
+    """Serve stored JSON text exactly as stored, so its bytes hash to the recorded SHA-256."""
+    require(text is not None, not_found=True)
+    return Response(
+        text.encode("utf-8"),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/allocation/runs/<int:run_id>/input.json")
+def run_input(run_id: int):
+    run = _run(run_id)
+    return json_download(run.input_json, f"run-{run.id}-input.json")
+
+
+@bp.get("/allocation/runs/<int:run_id>/result.json")
+def run_result(run_id: int):
+    run = _run(run_id)
+    return json_download(run.result_json, f"run-{run.id}-result.json")

@@ -1,0 +1,180 @@
+"""Award pages: public verification, district contracts, vendor groups, manager reports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium import charts
+from consortium.accounts.services import current_org
+from consortium.allocation.forms import ConfirmForm
+from consortium.allocation.views import json_download
+from consortium.awards import services
+from consortium.awards.models import Award, AwardGroup, Contract
+from consortium.clock import now
+from consortium.extensions import db
+from consortium.policy import (
+    can_decide_contract,
+    can_manage_award,
+    can_view_award_group,
+    can_view_contract,
+    require,
+)
+
+bp = Blueprint("awards", __name__)
+
+
+def _award(award_id: int, *, manage: bool = False) -> Award:
+    award = db.get_or_404(Award, award_id)
+    if manage:
+        require(can_manage_award(current_user, award))
+    return award
+
+
+def _contract(contract_id: int) -> Contract:
+    contract = db.get_or_404(Contract, contract_id)
+    # Another district's contract does not exist as far as this user can tell.
+    require(can_view_contract(current_user, contract), not_found=True)
+    return contract
+
+
+def _ladder(group: AwardGroup) -> charts.Chart:
+    offer = services.group_offer(group)
+    return charts.tier_ladder(
+        [(t.up_to, t.unit_amount) for t in offer.tiers],
+        group.quantity,
+        title=f"Price tiers of {group.vendor.name}, group {group.label}",
+        mode=offer.tiers_mode,
+    )
+
+
+@bp.get("/awards/")
+def index():
+    return render_template("awards/index.html", awards=services.published_awards())
+
+
+@bp.get("/awards/<int:award_id>")
+def verify(award_id: int):
+    award = _award(award_id)
+    return render_template(
+        "awards/verify.html",
+        award=award,
+        run=award.run,
+        can_manage=can_manage_award(current_user, award),
+    )
+
+
+@bp.get("/awards/<int:award_id>/input.json")
+def input_json(award_id: int):
+    award = _award(award_id)
+    return json_download(award.run.input_json, f"award-{award.id}-input.json")
+
+
+@bp.get("/awards/<int:award_id>/result.json")
+def result_json(award_id: int):
+    award = _award(award_id)
+    return json_download(award.run.result_json, f"award-{award.id}-result.json")
+
+
+@bp.get("/awards/<int:award_id>/manage")
+def manage(award_id: int):
+    award = _award(award_id, manage=True)
+    return render_template(
+        "awards/manage.html",
+        award=award,
+        acceptance=services.acceptance(award),
+        unassigned=services.unassigned_of(award),
+    )
+
+
+@bp.get("/awards/<int:award_id>/report")
+def report(award_id: int):
+    award = _award(award_id, manage=True)
+    report = services.savings_report(award)
+    figures = [
+        charts.bar_chart(
+            [(r.label, 100 * r.savings_rate) for r in report.by_band],
+            title="Savings by district enrollment",
+            value_label="savings against buying alone (%)",
+            category_label="enrollment",
+            percent=True,
+        ),
+        charts.bar_chart(
+            [(r.label, 100 * r.savings_rate) for r in report.by_locale],
+            title="Savings by locale",
+            value_label="savings against buying alone (%)",
+            category_label="locale",
+            percent=True,
+        ),
+        charts.scatter(
+            [charts.Point(x, y, group, name) for name, group, x, y in report.points],
+            title="Groups over enrollment and broadband per student",
+            x_label="enrollment",
+            y_label="Mbps per student",
+        ),
+    ]
+    return render_template("awards/report.html", award=award, report=report, figures=figures)
+
+
+@bp.get("/contracts")
+def my_contracts():
+    org = current_org()
+    require(org is not None and org.is_district)
+    return render_template(
+        "awards/contracts.html",
+        district=org,
+        contracts=services.district_contracts(org.id),
+        at=now(),
+    )
+
+
+def _contract_page(contract: Contract, form: ConfirmForm, status: int = 200):
+    page = render_template(
+        "awards/contract.html",
+        contract=contract,
+        group=contract.group,
+        ladder=_ladder(contract.group),
+        form=form,
+        can_decide=can_decide_contract(current_user, contract),
+        phase=contract.phase(now()),
+    )
+    return page, status
+
+
+@bp.get("/contracts/<int:contract_id>")
+def contract(contract_id: int):
+    return _contract_page(_contract(contract_id), ConfirmForm())
+
+
+@bp.post("/contracts/<int:contract_id>/decision")
+def decide(contract_id: int):
+    contract = _contract(contract_id)
+    require(can_decide_contract(current_user, contract))
+    form = ConfirmForm()
+    decision = request.form.get("decision")
+    if not form.validate() or decision not in ("accept", "decline"):
+        flash("Choose accept or decline.", "error")
+        return redirect(url_for("awards.contract", contract_id=contract.id), code=303)
+    try:
+        services.decide_contract(contract, current_user, accept=decision == "accept")
+    except services.AwardError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _contract_page(contract, form, 409)
+    db.session.commit()
+    flash(f"Contract {contract.status}.", "success")
+    return redirect(url_for("awards.contract", contract_id=contract.id), code=303)
+
+
+@bp.get("/vendor/groups")
+def my_groups():
+    org = current_org()
+    require(org is not None and org.is_vendor)
+    return render_template("awards/groups.html", vendor=org, groups=services.vendor_groups(org.id))
+
+
+@bp.get("/awards/groups/<int:group_id>")
+def group(group_id: int):
+    group = db.get_or_404(AwardGroup, group_id)
+    require(can_view_award_group(current_user, group), not_found=True)
+    return render_template("awards/group.html", group=group, ladder=_ladder(group), at=now())

@@ -1,0 +1,181 @@
+"""Manager runs: start, progress, failure, compare, and who may do it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from consortium.allocation import services
+from consortium.allocation.models import AllocationRun
+from consortium.audit.models import AuditEvent
+from consortium.awards.models import Award, Contract
+from consortium.extensions import db
+from tests.consortium.allocation.fakes import error_solve, fake_solve
+
+
+@pytest.fixture
+def solve(monkeypatch):
+    """Runs use the tiny fake optimiser (the real one is tested in pricing/)."""
+    monkeypatch.setattr(services, "default_solve", lambda: fake_solve)
+    return fake_solve
+
+
+@pytest.fixture
+def scenario(make, clock):
+    return make.allocation_scenario()
+
+
+def start(client, scenario, **form):
+    data = {"label": "", "min_group_size": "1", "time_limit_s": "10", "mip_gap": "0.001",
+            "individual_rationality": "y", "solver": ""}
+    data.update(form)
+    return client.post(f"/solicitations/{scenario.solicitation.id}/allocation", data=data)
+
+
+def test_manager_starts_a_run_and_sees_its_result(client, login, scenario, solve):
+    login(client, scenario.manager)
+    response = start(client, scenario, label="Baseline")
+    assert response.status_code == 303
+    run = db.session.scalars(select(AllocationRun)).one()
+    assert response.headers["Location"].endswith(f"/allocation/runs/{run.id}")
+    assert run.status == "succeeded" and run.result_status == "optimal"
+    assert run.total_amount == 1_000 * 1_500  # A and B together reach Acme's second tier
+    assert run.standalone_total == 1_000 * 2_000
+    assert run.served_quantity == 1_000
+    assert run.solver == "fake" and run.solver_version == "0.0"
+    page = client.get(f"/allocation/runs/{run.id}").get_data(as_text=True)
+    assert "Baseline" in page and "succeeded" in page
+    assert "$5,000.00" in page  # savings
+    assert "Cedar City Public Schools" in page and "max_unit_amount" in page  # left out, with why
+    assert 'http-equiv="refresh"' not in page  # done: no more refreshing
+
+
+def test_stored_input_is_the_exact_instance(client, login, scenario, solve):
+    login(client, scenario.manager)
+    start(client, scenario, same_locale="y")
+    run = db.session.scalars(select(AllocationRun)).one()
+    data = json.loads(run.input_json)
+    by_id = {b["id"]: b for b in data["buyers"]}
+    a = by_id[str(scenario.district_a.org.id)]
+    assert a["quantity"] == 400 and "max_unit_amount" not in a
+    assert a["features"] == {"enrollment": 800, "mbps_per_student": 0.5, "locale": "rural", "state": "IL"}
+    assert by_id[str(scenario.district_b.org.id)]["max_unit_amount"] == 1_900
+    assert [o["id"] for o in data["offers"]] == sorted((o["id"] for o in data["offers"]), key=int)
+    assert data["offers"][0]["vendor"] == scenario.vendor_a.org.name
+    assert {"feature": "locale", "same": True} in data["policy"]["similarity"]
+    assert run.input_sha256 == __import__("hashlib").sha256(run.input_json.encode()).hexdigest()
+    download = client.get(f"/allocation/runs/{run.id}/input.json")
+    assert download.data == run.input_json.encode()
+
+
+def test_queued_run_page_refreshes_itself(client, login, scenario, solve, app, monkeypatch):
+    monkeypatch.setattr("consortium.allocation.jobs.enqueue_run", lambda run_id: None)
+    login(client, scenario.manager)
+    start(client, scenario)
+    run = db.session.scalars(select(AllocationRun)).one()
+    assert run.status == "queued"
+    page = client.get(f"/allocation/runs/{run.id}").get_data(as_text=True)
+    assert '<meta http-equiv="refresh"' in page and "queued" in page
+
+
+def test_ineligible_districts_only_see_eligible_bids(client, login, make, clock, solve):
+    scenario = make.allocation_scenario()
+    scenario.vendor_b.org.vendor_profile.dpa_states = ["IN"]  # no DPA for Illinois
+    db.session.flush()
+    login(client, scenario.manager)
+    start(client, scenario)
+    data = json.loads(db.session.scalars(select(AllocationRun)).one().input_json)
+    a_bid = str(next(o["id"] for o in data["offers"] if o["vendor"] == scenario.vendor_a.org.name))
+    assert all(b["eligible_offers"] == [a_bid] for b in data["buyers"])
+
+
+def test_invalid_instance_fails_with_reasons_and_changes_nothing(client, login, scenario, solve):
+    login(client, scenario.manager)
+    scenario.district_b.org.district_profile.broadband_mbps = None  # no Mbps per student
+    db.session.flush()
+    events_before = db.session.scalar(select(func.count(AuditEvent.id)))
+    start(client, scenario, mbps_max_ratio="4")
+    run = db.session.scalars(select(AllocationRun)).one()
+    assert run.status == "failed"
+    assert "mbps_per_student" in run.error and "Birch Valley SD" in run.error
+    assert run.result_json is None and run.finished_at is not None
+    assert scenario.solicitation.status == "bids_opened"
+    assert db.session.scalar(select(func.count(Award.id))) == 0
+    assert db.session.scalar(select(func.count(Contract.id))) == 0
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.id > 0)).all()
+    assert db.session.scalar(select(func.count(AuditEvent.id))) - events_before == 3
+    assert "allocation_run.failed" in actions
+    page = client.get(f"/allocation/runs/{run.id}").get_data(as_text=True)
+    assert "Why it failed" in page and "Birch Valley SD" in page
+    assert "Publish this run" not in page
+
+
+def test_solver_error_fails_the_run(client, login, scenario, monkeypatch):
+    monkeypatch.setattr(services, "default_solve", lambda: error_solve)
+    login(client, scenario.manager)
+    start(client, scenario)
+    run = db.session.scalars(select(AllocationRun)).one()
+    assert run.status == "failed" and "out of licences" in run.error
+    assert run.result_status == "error" and run.result_json is not None
+    assert client.post(f"/allocation/runs/{run.id}/publish").status_code == 303
+    assert db.session.scalar(select(func.count(Award.id))) == 0
+
+
+def test_solver_crash_fails_the_run(client, login, scenario, monkeypatch):
+    def crash(instance, **kwargs):
+        raise RuntimeError("segfault in the MIP")
+
+    monkeypatch.setattr(services, "default_solve", lambda: crash)
+    login(client, scenario.manager)
+    start(client, scenario)
+    run = db.session.scalars(select(AllocationRun)).one()
+    assert run.status == "failed" and "segfault in the MIP" in run.error
+
+
+def test_bad_form_names_the_field_and_starts_nothing(client, login, scenario, solve):
+    login(client, scenario.manager)
+    response = start(client, scenario, min_group_size="3", max_group_size="2")
+    assert response.status_code == 400
+    assert "must be at least the smallest group size" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AllocationRun.id))) == 0
+
+
+def test_runs_wait_for_bid_opening(client, login, scenario, solve):
+    scenario.solicitation.status = "closed"
+    db.session.flush()
+    login(client, scenario.manager)
+    page = client.get(f"/solicitations/{scenario.solicitation.id}/allocation")
+    assert "after the bids are opened" in page.get_data(as_text=True)
+    assert start(client, scenario).status_code == 409
+    assert db.session.scalar(select(func.count(AllocationRun.id))) == 0
+
+
+def test_compare_runs_side_by_side(client, login, scenario, solve):
+    login(client, scenario.manager)
+    start(client, scenario, label="Together")
+    start(client, scenario, label="Pairs only", max_group_size="1")
+    ids = db.session.scalars(select(AllocationRun.id).order_by(AllocationRun.id)).all()
+    page = client.get(
+        f"/solicitations/{scenario.solicitation.id}/allocation/compare?run={ids[0]}&run={ids[1]}"
+    ).get_data(as_text=True)
+    assert "Together" in page and "Pairs only" in page
+    for measure in ("Total spend", "Standalone total", "Savings %", "Seats served", "Groups",
+                    "Districts left out", "Gap", "Solver", "Duration"):
+        assert measure in page
+    assert "$15,000.00" in page and "25.0%" in page
+
+
+@pytest.mark.parametrize("who", ["district_a", "vendor_a", "other_manager"])
+def test_only_the_consortium_managers_run_allocations(client, login, make, scenario, solve, who):
+    actor = make.manager(make.consortium()) if who == "other_manager" else getattr(scenario, who)
+    login(client, actor)
+    assert client.get(f"/solicitations/{scenario.solicitation.id}/allocation").status_code == 403
+    assert start(client, scenario).status_code == 403
+    assert db.session.scalar(select(func.count(AllocationRun.id))) == 0
+
+
+def test_anonymous_is_sent_to_sign_in(client, scenario):
+    response = client.get(f"/solicitations/{scenario.solicitation.id}/allocation")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
