@@ -17,8 +17,10 @@ def init_app(app: Flask) -> None:
 @click.command("create-db")
 def create_db() -> None:
     """Create every table (for SQLite demos without migrations)."""
+    from consortium.db import import_models
     from consortium.extensions import db
 
+    import_models()
     db.create_all()
     click.echo("tables created")
 

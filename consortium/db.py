@@ -100,3 +100,28 @@ def str_enum(enum_cls: type[Enum]) -> SAEnum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+MODEL_MODULES = (
+    "consortium.accounts.models",
+    "consortium.security",
+    "consortium.audit.models",
+    "consortium.notifications.models",
+    "consortium.procurement.models",
+    "consortium.bids.models",
+    "consortium.allocation.models",
+    "consortium.awards.models",
+    "consortium.payments.models",
+)
+
+
+def import_models() -> None:
+    """Import every domain's models so the metadata is complete (create_all, Alembic)."""
+    import importlib
+
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name and not name.startswith(f"{exc.name}."):
+                raise

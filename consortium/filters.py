@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from markupsafe import Markup, escape
+from werkzeug.routing import BuildError
 
 from consortium.clock import now
 
@@ -84,7 +85,62 @@ def nl2br(text: str | None) -> Markup:
     return Markup("<br>").join(escape(text or "").splitlines())
 
 
+# Navigation by role. Each entry lists candidate endpoints; the first that exists (and needs no
+# arguments) is shown, so a domain's pages appear in the menu as soon as they are registered.
+NAV: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    "public": [
+        ("Solicitations", ("procurement.index", "procurement.public_list")),
+        ("Awards", ("awards.index",)),
+    ],
+    "district": [
+        ("My district", ("accounts.profile",)),
+        ("Solicitations", ("procurement.index",)),
+        ("Opt-ins", ("procurement.my_opt_ins", "procurement.opt_ins")),
+        ("Contracts", ("awards.my_contracts", "awards.contracts")),
+    ],
+    "vendor": [
+        ("Demand", ("bids.demand",)),
+        ("Bids", ("bids.my_bids", "bids.index")),
+        ("Products", ("bids.products",)),
+        ("Groups", ("awards.my_groups",)),
+        ("Company", ("accounts.profile",)),
+    ],
+    "consortium": [
+        ("Solicitations", ("procurement.manage", "procurement.manager_index", "procurement.index")),
+        ("Verification", ("accounts.verification",)),
+        ("Runs", ("allocation.index", "allocation.all_runs")),
+        ("Reports", ("awards.reports", "awards.index")),
+        ("Audit", ("audit.index",)),
+    ],
+}
+
+
+def nav_items(role: str) -> list[tuple[str, str, str]]:
+    """(label, url, endpoint) for the role's menu, skipping pages that do not exist yet."""
+    items = []
+    for label, candidates in NAV.get(role, NAV["public"]):
+        for endpoint in candidates:
+            if endpoint not in current_app.view_functions:
+                continue
+            try:
+                items.append((label, url_for(endpoint), endpoint))
+            except BuildError:
+                continue
+            break
+    return items
+
+
+def url_if(endpoint: str, **values) -> str | None:
+    """url_for, or None when the endpoint is not registered (templates link only if it exists)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(nav_items)
+    app.add_template_global(url_if)
     app.add_template_filter(money)
     app.add_template_filter(pct)
     app.add_template_filter(number)

@@ -10,6 +10,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -34,7 +35,14 @@ from consortium.accounts.models import ACCESSIBILITY_LEVELS, CERTIFICATIONS, LOC
 US_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]
 PROVINCES = ["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"]
 REGIONS = tuple(US_STATES + PROVINCES)
-REGION_CHOICES = [(code, code) for code in REGIONS]
+
+
+def options(pairs) -> list[SelectChoice]:
+    """WTForms 3.3 choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+REGION_CHOICES = options((code, code) for code in REGIONS)
 
 MIN_PASSWORD = 12
 
@@ -54,7 +62,7 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     kind = RadioField(
         "Your organisation is a",
-        choices=[("district", "School district"), ("vendor", "Vendor")],
+        choices=options([("district", "School district"), ("vendor", "Vendor")]),
         validators=[InputRequired(message="Choose district or vendor.")],
     )
     organisation_name = StringField(
@@ -98,7 +106,7 @@ class DistrictProfileForm(FlaskForm):
     )
     state = SelectField(
         "State or province",
-        choices=[("", "Choose…"), *REGION_CHOICES],
+        choices=[SelectChoice("", "Choose…"), *REGION_CHOICES],
         validators=[DataRequired(message="Choose a state or province.")],
     )
     enrollment = IntegerField(
@@ -116,7 +124,7 @@ class DistrictProfileForm(FlaskForm):
     )
     locale = SelectField(
         "Locale",
-        choices=[("", "Choose…"), *[(v, v.capitalize()) for v in LOCALES]],
+        choices=options([("", "Choose…"), *[(v, v.capitalize()) for v in LOCALES]]),
         validators=[DataRequired(message="Choose a locale.")],
     )
     sis = StringField(
@@ -133,11 +141,11 @@ class VendorProfileForm(FlaskForm):
         validate_choice=True,
     )
     certifications = MultiCheckboxField(
-        "1EdTech certifications", choices=[(c, c) for c in CERTIFICATIONS]
+        "1EdTech certifications", choices=options((c, c) for c in CERTIFICATIONS)
     )
     accessibility = SelectField(
         "Accessibility conformance",
-        choices=[(v, v) for v in ACCESSIBILITY_LEVELS],
+        choices=options((v, v) for v in ACCESSIBILITY_LEVELS),
         validators=[DataRequired(message="Choose an accessibility level.")],
     )
     website = URLField(
@@ -159,7 +167,7 @@ class JoinConsortiumForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         "Decision",
-        choices=[("verified", "Verify"), ("rejected", "Reject")],
+        choices=options([("verified", "Verify"), ("rejected", "Reject")]),
         validators=[InputRequired(message="Choose verify or reject.")],
     )
     note = TextAreaField("Note to the organisation", validators=[Optional(), Length(max=500)])

@@ -17,6 +17,7 @@ from consortium.accounts.forms import (
     RegisterForm,
     SwitchOrgForm,
     VendorProfileForm,
+    options,
 )
 from consortium.accounts.models import Affiliation, AffiliationStatus, Organisation, OrgKind
 from consortium.extensions import db
@@ -84,7 +85,7 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
-    form.consortium_id.choices = [(c.id, c.name) for c in services.consortia()]
+    form.consortium_id.choices = options((c.id, c.name) for c in services.consortia())
     if request.method == "GET" and request.args.get("kind") in ("district", "vendor"):
         form.kind.data = request.args["kind"]
     if not form.validate_on_submit():
@@ -155,7 +156,9 @@ def profile():
 @bp.post("/org/switch")
 def switch_org():
     form = SwitchOrgForm()
-    form.organisation_id.choices = [(m.organisation_id, m.organisation.name) for m in current_user.memberships]
+    form.organisation_id.choices = options(
+        (m.organisation_id, m.organisation.name) for m in current_user.memberships
+    )
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -173,7 +176,9 @@ def consortia():
     policy.require(policy.is_member(current_user, org) and not org.is_consortium)
     form = JoinConsortiumForm()
     joined = {a.consortium_id for a in org.affiliations}
-    form.consortium_id.choices = [(c.id, c.name) for c in services.consortia() if c.id not in joined]
+    form.consortium_id.choices = options(
+        (c.id, c.name) for c in services.consortia() if c.id not in joined
+    )
     if request.method == "POST":
         policy.require(policy.can_edit_org(current_user, org))
         if form.validate_on_submit():

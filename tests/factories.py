@@ -1,0 +1,263 @@
+"""Small factories for tests: `make.district()`, `make.vendor()`, `make.manager()` ...
+
+Every factory adds and flushes (never commits) in the current `db.session`, so the per-test
+rollback removes everything. Each domain extends `Make` in its own section at the bottom
+(methods named after the thing they make: `make.solicitation`, `make.opt_in`, `make.bid`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from consortium.accounts.models import (
+    Affiliation,
+    AffiliationStatus,
+    DistrictProfile,
+    Membership,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    VendorProfile,
+)
+from consortium.extensions import db
+from consortium.security import hash_password
+
+PASSWORD = "correct horse battery staple"
+
+_seq = itertools.count(1)
+
+
+@dataclass
+class Actor:
+    """A user acting for one organisation: what `login(client, actor)` signs in as."""
+
+    user: User
+    org: Organisation
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+
+class Make:
+    """Factories over the current db.session. Defaults are realistic; override any field."""
+
+    def __init__(self, session=None) -> None:
+        self.session = session or db.session
+        self._default_consortium: Organisation | None = None
+
+    def _n(self) -> int:
+        return next(_seq)
+
+    def _save(self, *objs: Any) -> None:
+        self.session.add_all(objs)
+        self.session.flush()
+
+    # --- accounts ---
+
+    def user(self, *, email: str | None = None, name: str | None = None, password: str = PASSWORD) -> User:
+        n = self._n()
+        user = User(
+            email=(email or f"user{n}@example.org").lower(),
+            name=name or f"User {n}",
+            password_hash=hash_password(password),
+        )
+        self._save(user)
+        return user
+
+    def organisation(self, kind: OrgKind | str, *, name: str | None = None, **fields: Any) -> Organisation:
+        n = self._n()
+        kind = OrgKind(kind)
+        name = name or f"{kind.value.capitalize()} {n}"
+        org = Organisation(kind=kind, name=name, slug=fields.pop("slug", f"{kind.value}-{n}"), **fields)
+        self._save(org)
+        return org
+
+    def consortium(self, *, name: str | None = None, timezone: str = "America/Chicago") -> Organisation:
+        """A consortium organisation (no staff; see `manager`)."""
+        org = self.organisation(OrgKind.consortium, name=name or f"Consortium {self._n()}", timezone=timezone)
+        if self._default_consortium is None:
+            self._default_consortium = org
+        return org
+
+    @property
+    def default_consortium(self) -> Organisation:
+        """The first consortium made in this test (created on demand)."""
+        if self._default_consortium is None:
+            self.consortium(name="Prairie Schools Purchasing Consortium")
+        return self._default_consortium
+
+    def member(self, org: Organisation, *, role: Role | str = Role.admin, user: User | None = None, **user_fields: Any) -> Actor:
+        """A user who belongs to `org` (admin by default)."""
+        user = user or self.user(**user_fields)
+        self._save(Membership(user=user, organisation=org, role=Role(role)))
+        return Actor(user, org)
+
+    def affiliation(
+        self, org: Organisation, consortium: Organisation | None = None, *, status: str = "verified"
+    ) -> Affiliation:
+        affiliation = Affiliation(
+            consortium=consortium or self.default_consortium,
+            member=org,
+            status=AffiliationStatus(status),
+        )
+        self._save(affiliation)
+        return affiliation
+
+    def manager(self, consortium: Organisation | None = None, **user_fields: Any) -> Actor:
+        """Staff of `consortium` (default: the test's default consortium)."""
+        return self.member(consortium or self.default_consortium, role=Role.admin, **user_fields)
+
+    def district(
+        self,
+        *,
+        consortium: Organisation | None = None,
+        status: str | None = "verified",
+        name: str | None = None,
+        state: str = "IL",
+        enrollment: int = 1_200,
+        schools: int = 3,
+        broadband_mbps: int | None = 250,
+        locale: str = "rural",
+        nces_id: str | None = None,
+        sis: str | None = "PowerSchool",
+        role: Role | str = Role.admin,
+        **user_fields: Any,
+    ) -> Actor:
+        """A district with a filled profile, one admin user, verified by `consortium`.
+
+        `status=None` makes no affiliation; "pending"/"rejected" make one in that state.
+        """
+        n = self._n()
+        org = self.organisation(OrgKind.district, name=name or f"District {n} USD")
+        org.district_profile = DistrictProfile(
+            nces_id=nces_id or f"{1700000 + n}",
+            state=state,
+            enrollment=enrollment,
+            schools=schools,
+            broadband_mbps=broadband_mbps,
+            locale=locale,
+            sis=sis,
+        )
+        self._save(org)
+        if status is not None:
+            self.affiliation(org, consortium, status=status)
+        return self.member(org, role=role, **user_fields)
+
+    def vendor(
+        self,
+        *,
+        consortium: Organisation | None = None,
+        status: str | None = "verified",
+        name: str | None = None,
+        dpa_states: list[str] | None = None,
+        certifications: list[str] | None = None,
+        accessibility: str = "WCAG 2.1 AA",
+        website: str | None = None,
+        role: Role | str = Role.admin,
+        **user_fields: Any,
+    ) -> Actor:
+        """A vendor with declarations (DPA in IL and IN, OneRoster 1.2 and LTI 1.3 by default)."""
+        n = self._n()
+        org = self.organisation(OrgKind.vendor, name=name or f"Vendor {n} Learning")
+        org.vendor_profile = VendorProfile(
+            dpa_states=list(dpa_states if dpa_states is not None else ["IL", "IN"]),
+            certifications=list(
+                certifications if certifications is not None else ["LTI 1.3", "OneRoster 1.2"]
+            ),
+            accessibility=accessibility,
+            website=website or f"https://vendor{n}.example.com",
+        )
+        self._save(org)
+        if status is not None:
+            self.affiliation(org, consortium, status=status)
+        return self.member(org, role=role, **user_fields)
+
+    # --- procurement --- (procurement engineer: make.solicitation, make.clause, make.opt_in)
+
+    # --- bids --- (bids engineer: make.product, make.bid)
+
+    # --- allocation and awards --- (make.run, make.award ...)
+
+    def allocation_scenario(
+        self,
+        *,
+        consortium: Organisation | None = None,
+        policy: dict[str, Any] | None = None,
+        requirements: dict[str, Any] | None = None,
+    ) -> AllocationScenario:
+        """A solicitation with bids opened and both deadlines passed, ready for allocation runs.
+
+        Districts A and B (rural, IL) fit together at vendor A's second tier; district C asks
+        for a ceiling no bid reaches. Vendor B bids higher than vendor A everywhere.
+        """
+        from datetime import timedelta
+
+        from consortium.bids.models import Bid, BidVersion, Product
+        from consortium.clock import now
+        from consortium.procurement.models import OptIn, Solicitation
+
+        consortium = consortium or self.default_consortium
+        at = now()
+        manager = self.manager(consortium)
+        solicitation = Solicitation(
+            consortium=consortium,
+            title=f"Reading intervention {self._n()}",
+            category="Literacy",
+            term_months=12,
+            requirements=requirements if requirements is not None else {"dpa_required": True},
+            opt_in_deadline=at - timedelta(days=10),
+            bid_deadline=at - timedelta(days=5),
+            acceptance_window_days=14,
+            policy=policy if policy is not None else {"similarity": [], "time_limit_s": 10},
+            currency="usd",
+            status="bids_opened",
+            bids_opened_at=at - timedelta(days=4),
+        )
+        self._save(solicitation)
+        a = self.district(consortium=consortium, name="Apple Creek CUSD", enrollment=800, broadband_mbps=400)
+        b = self.district(consortium=consortium, name="Birch Valley SD", enrollment=1_200, broadband_mbps=900)
+        c = self.district(consortium=consortium, name="Cedar City Public Schools", enrollment=20_000,
+                          broadband_mbps=8_000, locale="urban")
+        for district, quantity, ceiling in ((a, 400, None), (b, 600, 1_900), (c, 5_000, 100)):
+            self._save(OptIn(solicitation=solicitation, district=district.org, quantity=quantity,
+                             max_unit_amount=ceiling, status="live"))
+        vendors = []
+        for name, mode, tiers in (
+            ("Acme Learning", "volume",
+             [{"up_to": 999, "unit_amount": 2_000}, {"up_to": 4_999, "unit_amount": 1_500},
+              {"up_to": None, "unit_amount": 1_200}]),
+            ("BrightPath", "volume",
+             [{"up_to": 499, "unit_amount": 2_500}, {"up_to": None, "unit_amount": 2_200}]),
+        ):
+            vendor = self.vendor(consortium=consortium, name=f"{name} {self._n()}")
+            product = Product(vendor_id=vendor.org.id, name=f"{name} Reader", category="Literacy")
+            self._save(product)
+            bid = Bid(solicitation=solicitation, vendor_id=vendor.org.id, product=product)
+            self._save(bid)
+            version = BidVersion(bid=bid, number=1, product=product, tiers_mode=mode, tiers=tiers,
+                                 capacity=None, submitted_at=at - timedelta(days=7), content_hash="")
+            version.content_hash = version.compute_hash()
+            self._save(version)
+            vendors.append(vendor)
+        return AllocationScenario(solicitation, manager, a, b, c, vendors[0], vendors[1])
+
+
+@dataclass
+class AllocationScenario:
+    """What `make.allocation_scenario()` built, by role."""
+
+    solicitation: Any
+    manager: Actor
+    district_a: Actor
+    district_b: Actor
+    district_c: Actor
+    vendor_a: Actor
+    vendor_b: Actor
