@@ -118,6 +118,32 @@ def can_read_outbox(user: User | None, consortium: Organisation | None) -> bool:
 
 # --- procurement ---
 
+PUBLIC_ENDPOINTS.update({"procurement.index", "procurement.detail"})
+
+
+def can_manage_procurement(user: User | None, consortium: Organisation | None) -> bool:
+    """Write solicitations and the clause library of `consortium`: its staff."""
+    return consortium is not None and consortium.is_consortium and is_manager_of(user, consortium)
+
+
+def can_view_solicitation(user: User | None, solicitation: Any) -> bool:
+    """Published ones are public; a draft exists only for its consortium's managers."""
+    return solicitation.status != "draft" or is_manager_of(user, solicitation.consortium_id)
+
+
+def can_manage_solicitation(user: User | None, solicitation: Any) -> bool:
+    """Edit, publish, cancel, and read every district's opt-in (with profiles, CSV)."""
+    return is_manager_of(user, solicitation.consortium_id)
+
+
+def can_edit_clause(user: User | None, clause: Any) -> bool:
+    return is_manager_of(user, clause.consortium_id)
+
+
+def can_opt_in_for(user: User | None, org: Organisation | None) -> bool:
+    """Opt in, change or withdraw for `org`: its staff, and only if it is a district."""
+    return org is not None and org.kind == OrgKind.district and is_member(user, org)
+
 
 # --- bids ---
 
