@@ -126,9 +126,11 @@ def check_result(instance: Instance, result: Result) -> list[str]:
     offers = {offer.id: offer for offer in instance.offers}
     alone = {buyer.id: standalone_amount(buyer, instance.offers) for buyer in instance.buyers}
     problems += _coverage(instance, result)
-    assigned = {}
+    assigned: dict[str, Assignment] = {}
+    by_group: dict[str, set[str]] = {}
     for a in result.assignments:
         assigned.setdefault(a.buyer, a)
+        by_group.setdefault(a.group, set()).add(a.buyer)
     groups = {}
     for group in result.groups:
         if group.id in groups:
@@ -155,7 +157,8 @@ def check_result(instance: Instance, result: Result) -> list[str]:
                 )
     used: Counter[str] = Counter()
     for group in result.groups:
-        problems += _group(instance, group, offers, buyers, assigned, alone)
+        in_group = by_group.get(group.id, set())
+        problems += _group(instance, group, offers, buyers, assigned, in_group, alone)
         used[group.offer] += group.quantity
     for offer in instance.offers:
         if offer.capacity is not None and used[offer.id] > offer.capacity:
@@ -191,6 +194,7 @@ def _group(
     offers: Mapping[str, Offer],
     buyers: Mapping[str, Buyer],
     assigned: Mapping[str, Assignment],
+    in_group: set[str],
     alone: Mapping[str, int | None],
 ) -> list[str]:
     """Structure, prices and rules 1-5 of one group as reported."""
@@ -198,7 +202,6 @@ def _group(
     problems = []
     if len(set(group.members)) != len(group.members):
         problems.append(f"{label}: a member is listed twice")
-    in_group = {a.buyer for a in assigned.values() if a.group == group.id}
     if set(group.members) != in_group:
         problems.append(
             f"{label}: members {sorted(group.members)} do not match the assignments {sorted(in_group)}"
