@@ -81,18 +81,19 @@ def _refuse_bulk_changes(state) -> None:
 
 
 # On PostgreSQL the database itself refuses UPDATE and DELETE, whatever the client.
-_pg_function = DDL(
+# Migrations creating the table run these two statements too (op.execute).
+AUDIT_APPEND_ONLY_SQL = (
     """
     CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$
     BEGIN
         RAISE EXCEPTION 'audit_events is append-only';
     END;
     $$ LANGUAGE plpgsql
-    """
-)
-_pg_trigger = DDL(
+    """,
     "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
+    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
 )
+_pg_function = DDL(AUDIT_APPEND_ONLY_SQL[0])
+_pg_trigger = DDL(AUDIT_APPEND_ONLY_SQL[1])
 event.listen(AuditEvent.__table__, "after_create", _pg_function.execute_if(dialect="postgresql"))
 event.listen(AuditEvent.__table__, "after_create", _pg_trigger.execute_if(dialect="postgresql"))
