@@ -148,6 +148,48 @@ def can_opt_in_for(user: User | None, org: Organisation | None) -> bool:
 # --- bids ---
 
 
+def acting_vendor(user: User | None) -> Organisation | None:
+    """The active organisation when it is a vendor the user belongs to (else None)."""
+    from consortium.accounts.services import current_org
+
+    org = current_org()
+    return org if org is not None and org.is_vendor and is_member(user, org) else None
+
+
+def can_manage_products(user: User | None) -> bool:
+    """Products and the demand pages: staff of a vendor, acting for it."""
+    return acting_vendor(user) is not None
+
+
+def can_edit_product(user: User | None, product: Any) -> bool:
+    org = acting_vendor(user)
+    return org is not None and product.vendor_id == org.id
+
+
+def can_view_demand(user: User | None) -> bool:
+    """Aggregate demand of open solicitations: vendors only (districts see momentum publicly)."""
+    return acting_vendor(user) is not None
+
+
+def can_bid(user: User | None, solicitation: Any) -> bool:
+    """Submit, revise or withdraw: a vendor verified by the solicitation's consortium."""
+    org = acting_vendor(user)
+    return org is not None and is_verified_member(org, solicitation.consortium_id)
+
+
+def can_view_bid(user: User | None, bid: Any) -> bool:
+    """Sealed: its vendor's staff only; the consortium's managers once bids are opened."""
+    if is_member(user, bid.vendor_id):
+        return True
+    opened = bid.solicitation.status in ("bids_opened", "awarded")
+    return opened and is_manager_of(user, bid.solicitation.consortium_id)
+
+
+def can_open_bids(user: User | None, solicitation: Any) -> bool:
+    """Open bids and read the opening page: managers of the solicitation's consortium."""
+    return is_manager_of(user, solicitation.consortium_id)
+
+
 # --- allocation and awards ---
 
 # Anyone may verify a published award and download its input and result.

@@ -184,6 +184,65 @@ class Make:
 
     # --- bids --- (bids engineer: make.product, make.bid)
 
+    def product(self, vendor: Actor | Organisation, *, name: str | None = None, **fields: Any):
+        """A product of `vendor` (an Actor or the vendor organisation)."""
+        from consortium.bids.models import Product
+
+        org = vendor.org if isinstance(vendor, Actor) else vendor
+        product = Product(
+            vendor_id=org.id,
+            name=name or f"Reader {self._n()}",
+            category=fields.pop("category", "Literacy"),
+            **fields,
+        )
+        self._save(product)
+        return product
+
+    def bid(
+        self,
+        vendor: Actor | Organisation,
+        solicitation: Any,
+        *,
+        tiers: list[dict[str, Any]] | None = None,
+        tiers_mode: str = "volume",
+        capacity: int | None = None,
+        product: Any = None,
+        submitted_at: Any = None,
+        withdrawn: bool = False,
+    ):
+        """A bid with one more version (number = previous + 1), hashed like a real submission.
+
+        Bypasses the deadline check on purpose, so a test can place versions at any time.
+        """
+        from consortium.bids.models import Bid, BidVersion
+        from consortium.clock import now
+
+        org = vendor.org if isinstance(vendor, Actor) else vendor
+        product = product or self.product(org)
+        bid = self.session.query(Bid).filter_by(solicitation_id=solicitation.id, vendor_id=org.id).first()
+        if bid is None:
+            bid = Bid(solicitation_id=solicitation.id, vendor_id=org.id, product_id=product.id)
+            self._save(bid)
+        bid.product_id = product.id
+        version = BidVersion(
+            bid=bid,
+            number=len(bid.versions) + 1,
+            product_id=product.id,
+            tiers_mode=tiers_mode,
+            tiers=tiers
+            if tiers is not None
+            else [{"up_to": 999, "unit_amount": 1_200}, {"up_to": None, "unit_amount": 900}],
+            capacity=capacity,
+            withdrawn=withdrawn,
+            submitted_at=submitted_at or now(),
+            content_hash="",
+        )
+        self.session.add(version)
+        self.session.flush()
+        version.content_hash = version.compute_hash()
+        self._save(version)
+        return bid
+
     # --- allocation and awards --- (make.run, make.award ...)
 
     def allocation_scenario(

@@ -18,93 +18,16 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from consortium.bids.services import ACCESSIBILITY_LEVELS, Schedule, schedule_problems
+from consortium.bids.services import Schedule, schedule_problems
 from pricing.types import Tier
 
 TIER_ROWS = 6
-CERTIFICATIONS = (
-    "OneRoster 1.2",
-    "OneRoster 1.1",
-    "LTI 1.3",
-    "LTI Advantage",
-    "Common Cartridge 1.3",
-    "QTI 3.0",
-    "CASE 1.0",
-    "Caliper 1.2",
-)
-STATES = [
-    "AL",
-    "AK",
-    "AZ",
-    "AR",
-    "CA",
-    "CO",
-    "CT",
-    "DE",
-    "DC",
-    "FL",
-    "GA",
-    "HI",
-    "ID",
-    "IL",
-    "IN",
-    "IA",
-    "KS",
-    "KY",
-    "LA",
-    "ME",
-    "MD",
-    "MA",
-    "MI",
-    "MN",
-    "MS",
-    "MO",
-    "MT",
-    "NE",
-    "NV",
-    "NH",
-    "NJ",
-    "NM",
-    "NY",
-    "NC",
-    "ND",
-    "OH",
-    "OK",
-    "OR",
-    "PA",
-    "RI",
-    "SC",
-    "SD",
-    "TN",
-    "TX",
-    "UT",
-    "VT",
-    "VA",
-    "WA",
-    "WV",
-    "WI",
-    "WY",
-    "AB",
-    "BC",
-    "MB",
-    "NB",
-    "NL",
-    "NS",
-    "NT",
-    "NU",
-    "ON",
-    "PE",
-    "QC",
-    "SK",
-    "YT",
-]
 
 
 class ProductForm(FlaskForm):
@@ -113,21 +36,6 @@ class ProductForm(FlaskForm):
     sku = StringField("SKU", validators=[Optional(), Length(max=64)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Save product")
-
-
-class DeclarationsForm(FlaskForm):
-    dpa_states = SelectMultipleField(
-        "States and provinces with a signed data-privacy agreement",
-        choices=[(s, s) for s in STATES],
-    )
-    certifications = SelectMultipleField(
-        "1EdTech certifications", choices=[(c, c) for c in CERTIFICATIONS]
-    )
-    accessibility = SelectField(
-        "Accessibility conformance",
-        choices=[(level, level) for level in reversed(ACCESSIBILITY_LEVELS)],
-    )
-    submit = SubmitField("Save declarations")
 
 
 class TierRowForm(Form):

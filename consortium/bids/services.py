@@ -14,16 +14,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from consortium import clock
+from consortium.accounts.models import ACCESSIBILITY_LEVELS as _LEVELS_STRONGEST_FIRST
 from consortium.accounts.models import DistrictProfile, Organisation, User, VendorProfile
 from consortium.audit.services import record
 from consortium.bids.models import TIERS_MODES, Bid, BidVersion, Product, content_hash
 from consortium.extensions import db
 from consortium.notifications.services import notify
+from consortium.procurement import services as procurement
+from consortium.procurement.models import Solicitation, SolicitationStatus
 from pricing.tiers import schedule_total, tier_ranges
 from pricing.types import Offer, Tier
 
 # Ordered from weakest to strongest: a declaration meets a requirement at or below it.
-ACCESSIBILITY_LEVELS = ("none", "WCAG 2.0 AA", "WCAG 2.1 AA")
+ACCESSIBILITY_LEVELS = tuple(reversed(_LEVELS_STRONGEST_FIRST))
 
 
 class BidError(Exception):
@@ -78,7 +81,7 @@ def eligibility_problems(
 def _district_state(district: Organisation | DistrictProfile) -> str | None:
     if isinstance(district, DistrictProfile):
         return district.state
-    profile = db.session.get(DistrictProfile, district.id)
+    profile = district.district_profile
     return profile.state if profile else None
 
 
@@ -101,7 +104,9 @@ def offer_id(bid: Bid) -> str:
     return str(bid.id)
 
 
-def eligible_offer_ids(solicitation: Any, district: Organisation | DistrictProfile) -> list[str]:
+def eligible_offer_ids(
+    solicitation: Solicitation, district: Organisation | DistrictProfile
+) -> list[str]:
     """Offer ids (see `offer_id`) of the counting bids this district may buy from.
 
     Only after the bid deadline (raises BidsSealed before, like `counting_bids`).
@@ -253,7 +258,7 @@ def vendor_products(vendor_id: int) -> list[Product]:
 # --- sealed bids ----------------------------------------------------------------------
 
 
-def bid_deadline_passed(solicitation: Any) -> bool:
+def bid_deadline_passed(solicitation: Solicitation) -> bool:
     """Whether the server clock has reached the solicitation's bid deadline."""
     return clock.now() >= solicitation.bid_deadline
 
@@ -265,14 +270,14 @@ def find_bid(solicitation_id: int, vendor_id: int, *, lock: bool = False) -> Bid
     return db.session.scalars(query).first()
 
 
-def _ensure_accepting_bids(solicitation: Any) -> None:
+def _ensure_accepting_bids(solicitation: Solicitation) -> None:
     if bid_deadline_passed(solicitation):
         raise BidError("The bid deadline has passed: bids can no longer be submitted or changed.")
     if solicitation.status != "open":
         raise BidError("This solicitation is not open for bids.")
 
 
-def _locked_bid(solicitation: Any, vendor: Organisation, product: Product) -> Bid:
+def _locked_bid(solicitation: Solicitation, vendor: Organisation, product: Product) -> Bid:
     """The vendor's bid row, created if needed, locked FOR UPDATE until the transaction ends."""
     bid = find_bid(solicitation.id, vendor.id, lock=True)
     if bid is not None:
@@ -324,7 +329,7 @@ def _append_version(
 
 
 def submit_bid(
-    solicitation: Any,
+    solicitation: Solicitation,
     vendor: Organisation,
     user: User | None,
     *,
@@ -427,7 +432,7 @@ def counting_version(bid: Bid) -> BidVersion | None:
     return before[-1]
 
 
-def counting_bids(solicitation: Any) -> list[tuple[Bid, BidVersion]]:
+def counting_bids(solicitation: Solicitation) -> list[tuple[Bid, BidVersion]]:
     """Every bid that counts, with its counting version, in bid id order.
 
     Raises BidsSealed before the bid deadline: nobody may read sealed bids.
@@ -445,31 +450,46 @@ def counting_bids(solicitation: Any) -> list[tuple[Bid, BidVersion]]:
     return pairs
 
 
-def open_bids(solicitation: Any) -> None:
-    """Manager opens the bids after the deadline: status -> bids_opened, audited."""
+def open_bids(solicitation: Solicitation) -> None:
+    """Manager opens the bids after the deadline: status -> bids_opened, audited with every hash."""
     if not bid_deadline_passed(solicitation):
         raise BidsSealed("Bids stay sealed until the bid deadline.")
-    if solicitation.status not in ("open", "closed"):
-        raise BidError(f"Bids cannot be opened while the solicitation is {solicitation.status}.")
-    before = {"status": solicitation.status}
-    solicitation.status = "bids_opened"
-    db.session.flush()
+    try:
+        procurement.transition(solicitation, SolicitationStatus.bids_opened)
+    except procurement.ProcurementError as error:
+        raise BidError(str(error)) from error
     record(
-        "solicitation.bids_opened",
+        "bids.opened",
         solicitation,
-        before=before,
+        before=None,
         after={
-            "status": "bids_opened",
             "bids": [
-                {"bid": bid.id, "version": v.number, "content_hash": v.content_hash}
+                {
+                    "bid": bid.id,
+                    "vendor": bid.vendor_id,
+                    "version": v.number,
+                    "content_hash": v.content_hash,
+                }
                 for bid, v in counting_bids(solicitation)
-            ],
+            ]
         },
     )
 
 
-def bids_are_open(solicitation: Any) -> bool:
-    return solicitation.status in ("bids_opened", "awarded")
+def bids_are_open(solicitation: Solicitation) -> bool:
+    """Bids were opened by the manager (they stay open once awarded)."""
+    return solicitation.status in (SolicitationStatus.bids_opened, SolicitationStatus.awarded)
+
+
+def open_for_bids() -> list[Solicitation]:
+    """Published solicitations whose bid deadline is still ahead."""
+    return procurement.open_solicitations(include_closing=True)
+
+
+def demand_of(solicitations: Sequence[Solicitation]) -> list[tuple[Solicitation, Any]]:
+    """Each solicitation with its aggregate demand (procurement's Momentum: counts only)."""
+    by_id = procurement.momenta([s.id for s in solicitations])
+    return [(s, by_id[s.id]) for s in solicitations]
 
 
 @dataclass(frozen=True)
@@ -487,7 +507,7 @@ class OpenedBid:
         return self.recomputed_hash == self.version.content_hash
 
 
-def opened_bids(solicitation: Any) -> list[OpenedBid]:
+def opened_bids(solicitation: Solicitation) -> list[OpenedBid]:
     """Counting bids with their declarations and a hash recomputed from the stored data."""
     return [
         OpenedBid(

@@ -6,32 +6,29 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from consortium import clock
-from consortium.accounts.models import VendorProfile
-from consortium.accounts.services import current_org
-from consortium.audit.services import record
 from consortium.bids import services
-from consortium.bids.forms import BidForm, DeclarationsForm, ProductForm
+from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
 from consortium.extensions import db
 from consortium.policy import (
+    acting_vendor,
     can_bid,
     can_edit_product,
     can_open_bids,
     can_view_bid,
     can_view_demand,
-    is_vendor_user,
     require,
 )
 from consortium.procurement.models import Solicitation
-from consortium.procurement.services import momentum
 
 bp = Blueprint("bids", __name__, url_prefix="/bids")
 
 
 def _vendor():
     """The active organisation, which must be a vendor the user belongs to."""
-    require(is_vendor_user(current_user))
-    return current_org()
+    vendor = acting_vendor(current_user)
+    require(vendor is not None)
+    return vendor
 
 
 def get_bid(bid_id: int) -> Bid:
@@ -101,56 +98,13 @@ def product_delete(product_id: int):
     return redirect(url_for("bids.products"))
 
 
-# --- declarations ---------------------------------------------------------------------
-
-
-@bp.route("/declarations", methods=["GET", "POST"])
-def declarations():
-    vendor = _vendor()
-    profile = db.session.get(VendorProfile, vendor.id)
-    form = DeclarationsForm(obj=profile)
-    if form.validate_on_submit():
-        before = _declarations_snapshot(profile)
-        if profile is None:
-            profile = VendorProfile(organisation_id=vendor.id)
-            db.session.add(profile)
-        profile.dpa_states = sorted(form.dpa_states.data)
-        profile.certifications = sorted(form.certifications.data)
-        profile.accessibility = form.accessibility.data
-        db.session.flush()
-        record(
-            "vendor.declarations_updated",
-            profile,
-            before=before,
-            after=_declarations_snapshot(profile),
-        )
-        db.session.commit()
-        flash("Declarations saved.", "success")
-        return redirect(url_for("bids.declarations"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("bids/declarations.html", form=form, profile=profile), status
-
-
-def _declarations_snapshot(profile: VendorProfile | None) -> dict | None:
-    if profile is None:
-        return None
-    return {
-        "dpa_states": list(profile.dpa_states or []),
-        "certifications": list(profile.certifications or []),
-        "accessibility": profile.accessibility,
-    }
-
-
 # --- demand ---------------------------------------------------------------------------
 
 
 @bp.get("/demand")
 def demand():
     require(can_view_demand(current_user))
-    rows = [
-        (solicitation, services.aggregate_demand(momentum(solicitation)))
-        for solicitation in services.open_solicitations()
-    ]
+    rows = services.demand_of(services.open_for_bids())
     return render_template("bids/demand.html", rows=rows)
 
 

@@ -17,10 +17,14 @@ from consortium.bids.services import (
 from pricing.types import Tier
 
 FULL = SimpleNamespace(
-    dpa_states=["IL", "NY"], certifications=["OneRoster 1.2", "LTI 1.3"], accessibility="WCAG 2.1 AA"
+    dpa_states=["IL", "NY"],
+    certifications=["OneRoster 1.2", "LTI 1.3"],
+    accessibility="WCAG 2.1 AA",
 )
 BARE = SimpleNamespace(dpa_states=[], certifications=[], accessibility="none")
-OLD_WCAG = SimpleNamespace(dpa_states=["IL"], certifications=["OneRoster 1.2"], accessibility="WCAG 2.0 AA")
+OLD_WCAG = SimpleNamespace(
+    dpa_states=["IL"], certifications=["OneRoster 1.2"], accessibility="WCAG 2.0 AA"
+)
 
 
 @pytest.mark.parametrize(
@@ -46,13 +50,21 @@ OLD_WCAG = SimpleNamespace(dpa_states=["IL"], certifications=["OneRoster 1.2"], 
         ({"accessibility": "WCAG 2.0 AA"}, BARE, "IL", False),
         ({"accessibility": "none"}, BARE, "IL", True),
         (
-            {"dpa_required": True, "certifications": ["OneRoster 1.2"], "accessibility": "WCAG 2.0 AA"},
+            {
+                "dpa_required": True,
+                "certifications": ["OneRoster 1.2"],
+                "accessibility": "WCAG 2.0 AA",
+            },
             OLD_WCAG,
             "IL",
             True,
         ),
         (
-            {"dpa_required": True, "certifications": ["OneRoster 1.2"], "accessibility": "WCAG 2.0 AA"},
+            {
+                "dpa_required": True,
+                "certifications": ["OneRoster 1.2"],
+                "accessibility": "WCAG 2.0 AA",
+            },
             OLD_WCAG,
             "NY",
             False,
@@ -99,9 +111,15 @@ def _schedule(*tiers, mode="volume", capacity=None):
             _schedule((999, 1200), (1999, 900)),
             [("tiers-1-up_to", "the last tier is unbounded: leave it empty")],
         ),
-        (_schedule((None, 1200), (None, 900)), [("tiers-0-up_to", "required on every tier but the last")]),
+        (
+            _schedule((None, 1200), (None, 900)),
+            [("tiers-0-up_to", "required on every tier but the last")],
+        ),
         (_schedule((None, 900), mode="flat"), [("tiers_mode", "must be volume or graduated")]),
-        (_schedule((None, 900), capacity=0), [("capacity", "must be at least 1 (or empty for no limit)")]),
+        (
+            _schedule((None, 900), capacity=0),
+            [("capacity", "must be at least 1 (or empty for no limit)")],
+        ),
     ],
 )
 def test_schedule_problems_name_the_field(schedule, expected):
@@ -124,5 +142,8 @@ def test_price_table_uses_the_schedule_semantics():
     ]
     assert price_table(graduated, [101]) == [{"quantity": 101, "total": 100_800, "average": 998}]
     steps = ladder(volume)
-    assert [(s["low"], s["high"], s["unit_amount"]) for s in steps] == [(1, 100, 1000), (101, None, 800)]
+    assert [(s["low"], s["high"], s["unit_amount"]) for s in steps] == [
+        (1, 100, 1000),
+        (101, None, 800),
+    ]
     assert steps[0]["height"] == 100 and steps[1]["height"] == 80

@@ -1,0 +1,1 @@
+"""Bids: vendor products, sealed tiered bids with receipts, bid opening and eligibility."""
