@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pricing.errors import InstanceError, PricingError, ResultFormatError
 from pricing.io import (
@@ -291,3 +293,66 @@ def test_load_result_reports_non_json() -> None:
     with pytest.raises(ResultFormatError) as caught:
         load_result("{")
     assert caught.value.problems[0].startswith("$: not valid JSON")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**12) | st.floats(allow_nan=False)
+    | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+def leaf_paths(value: object, path: tuple = ()) -> list[tuple]:
+    """Every path to a value inside nested dicts and lists."""
+    paths = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            paths += leaf_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            paths += leaf_paths(item, (*path, index))
+    return paths
+
+
+@settings(max_examples=150, deadline=None)
+@given(JSON_VALUES)
+def test_arbitrary_json_never_crashes(value: object) -> None:
+    try:
+        load_instance(value)
+    except InstanceError as exc:
+        assert exc.problems and all(": " in p for p in exc.problems)
+    try:
+        result_from_dict(value)
+    except ResultFormatError as exc:
+        assert exc.problems
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_field_replaced_by_any_json_is_reported_not_crashed(data: st.DataObject) -> None:
+    instance = valid()
+    path = data.draw(st.sampled_from(leaf_paths(instance)[1:]))
+    parent = instance
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = data.draw(JSON_VALUES)
+    try:
+        load_instance(instance)
+    except InstanceError as exc:
+        assert exc.problems
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_any_result_field_replaced_is_reported_not_crashed(data: st.DataObject) -> None:
+    document = result_to_dict(a_result())
+    path = data.draw(st.sampled_from(leaf_paths(document)[1:]))
+    parent = document
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = data.draw(JSON_VALUES)
+    try:
+        result_from_dict(document)
+    except ResultFormatError as exc:
+        assert exc.problems
