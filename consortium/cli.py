@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(create_db)
+    app.cli.add_command(demo_logins)
 
 
 @click.command("create-db")
@@ -41,6 +42,23 @@ def seed_demo(force: bool) -> None:
         return
     demo.seed()
     click.echo("demo data seeded.")
+
+
+@click.command("demo-logins")
+def demo_logins() -> None:
+    """Print the demo accounts (role, email, password) seeded by seed-demo."""
+    try:
+        demo = importlib.import_module("consortium.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name != "consortium.demo":
+            raise
+        return
+    logins = getattr(demo, "logins", None)
+    if logins is None:
+        return
+    click.echo("  Demo logins:")
+    for role, email, password in logins():
+        click.echo(f"    {role:<10} {email:<40} {password}")
 
 
 @click.command("worker")
