@@ -1,0 +1,371 @@
+"""Procurement pages: the public list and detail, district opt-ins, manager solicitations and clauses."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from consortium.accounts.services import current_org
+from consortium.clock import now
+from consortium.extensions import db
+from consortium.policy import (
+    can_edit_clause,
+    can_manage_procurement,
+    can_manage_solicitation,
+    can_opt_in_for,
+    can_view_solicitation,
+    is_verified_member,
+    require,
+)
+from consortium.procurement import services
+from consortium.procurement.forms import (
+    CATEGORIES,
+    ClauseForm,
+    DeadlinesForm,
+    OptInForm,
+    SolicitationForm,
+    WithdrawForm,
+)
+from consortium.procurement.models import (
+    Clause,
+    Solicitation,
+    SolicitationStatus,
+    accepts_opt_ins,
+    allowed_transitions,
+    phase,
+)
+
+bp = Blueprint("procurement", __name__)
+
+# The home page (templates/home.html includes procurement/_home_open.html) calls this.
+bp.add_app_template_global(services.open_solicitations_summary, "open_solicitations_summary")
+
+
+def get_solicitation(solicitation_id: int, *, manage: bool = False) -> Solicitation:
+    """Load a solicitation the current user may see (drafts stay invisible: 404), or manage (403)."""
+    solicitation = db.get_or_404(Solicitation, solicitation_id)
+    require(can_view_solicitation(current_user, solicitation), not_found=True)
+    if manage:
+        require(can_manage_solicitation(current_user, solicitation))
+    return solicitation
+
+
+def managed_consortium():
+    """The consortium the signed-in manager acts for."""
+    org = current_org()
+    require(can_manage_procurement(current_user, org))
+    return org
+
+
+def acting_district():
+    """The district the signed-in user acts for."""
+    org = current_org()
+    require(can_opt_in_for(current_user, org))
+    return org
+
+
+# ---------------------------------------------------------------- public
+
+
+@bp.get("/solicitations")
+def index():
+    return render_template("procurement/index.html", summaries=services.public_summaries())
+
+
+def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
+                   error: str | None = None, status: int = 200):
+    at = now()
+    org = current_org()
+    is_district = can_opt_in_for(current_user, org)
+    opt_in = services.opt_in_of(org, solicitation) if is_district else None
+    if is_district and form is None:
+        form = OptInForm(
+            formdata=None,
+            data={
+                "quantity": opt_in.quantity if opt_in else None,
+                "max_unit_price": (
+                    opt_in.max_unit_amount / 100
+                    if opt_in and opt_in.max_unit_amount is not None else None
+                ),
+                "version": str(opt_in.version if opt_in else 0),
+            },
+        )
+    managing = can_manage_solicitation(current_user, solicitation)
+    return render_template(
+        "procurement/detail.html",
+        solicitation=solicitation,
+        tz=solicitation.consortium.timezone,
+        phase=phase(solicitation, at),
+        momentum=services.momentum(solicitation),
+        policy_words=services.describe_policy(solicitation.policy),
+        requirement_words=services.describe_requirements(solicitation.requirements),
+        is_district=is_district,
+        district=org if is_district else None,
+        verified=is_district and is_verified_member(org, solicitation.consortium_id),
+        accepting=accepts_opt_ins(solicitation, at),
+        opt_in=opt_in,
+        form=form,
+        withdraw_form=WithdrawForm(formdata=None, data={"version": str(opt_in.version)}) if opt_in else None,
+        error=error,
+        managing=managing,
+        transitions=allowed_transitions(solicitation, at) if managing else frozenset(),
+        Status=SolicitationStatus,
+    ), status
+
+
+@bp.get("/solicitations/<int:solicitation_id>")
+def detail(solicitation_id: int):
+    return _render_detail(get_solicitation(solicitation_id))
+
+
+def _refusal_status(exc: services.ProcurementError) -> int:
+    if isinstance(exc, services.NotVerified):
+        return 403
+    if isinstance(exc, services.OptInClosed | services.StaleOptIn):
+        return 409
+    return 400
+
+
+@bp.post("/solicitations/<int:solicitation_id>/opt-in")
+def opt_in(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id)
+    district = acting_district()
+    form = OptInForm()
+    if not form.validate():
+        return _render_detail(solicitation, form=form, status=400)
+    try:
+        services.upsert_opt_in(
+            district, solicitation, form.quantity.data, form.ceiling_cents(),
+            expected_version=form.expected_version(),
+        )
+    except services.ProcurementError as exc:
+        db.session.rollback()
+        if exc.field and exc.field in form:
+            form[exc.field].errors = [*form[exc.field].errors, exc.message]
+        return _render_detail(solicitation, form=form, error=exc.message, status=_refusal_status(exc))
+    db.session.commit()
+    flash(f"{district.name} is in: {form.quantity.data:,} × {solicitation.unit}.", "success")
+    return redirect(url_for(".detail", solicitation_id=solicitation.id))
+
+
+@bp.post("/solicitations/<int:solicitation_id>/withdraw")
+def withdraw(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id)
+    district = acting_district()
+    form = WithdrawForm()
+    form.validate()
+    try:
+        services.withdraw_opt_in(district, solicitation, expected_version=form.expected_version())
+    except services.ProcurementError as exc:
+        db.session.rollback()
+        return _render_detail(solicitation, error=exc.message, status=_refusal_status(exc))
+    db.session.commit()
+    flash(f"{district.name} withdrew from {solicitation.title}. You can opt in again until the deadline.",
+          "success")
+    return redirect(url_for(".detail", solicitation_id=solicitation.id))
+
+
+@bp.get("/my/opt-ins")
+def my_opt_ins():
+    district = acting_district()
+    return render_template(
+        "procurement/my_opt_ins.html",
+        district=district,
+        opt_ins=services.district_opt_ins(district),
+        at=now(),
+        phase=phase,
+    )
+
+
+# ---------------------------------------------------------------- manager: solicitations
+
+
+@bp.get("/manage/solicitations")
+def manage():
+    consortium = managed_consortium()
+    solicitations = services.solicitations_of(consortium)
+    return render_template(
+        "procurement/manage.html",
+        consortium=consortium,
+        solicitations=solicitations,
+        momenta=services.momenta([s.id for s in solicitations]),
+        at=now(),
+        phase=phase,
+    )
+
+
+def _solicitation_form(consortium, **kwargs) -> SolicitationForm:
+    form = SolicitationForm(tz=consortium.timezone, **kwargs)
+    form.clause_ids.choices = [(c.id, c.title) for c in services.clause_library(consortium)]
+    return form
+
+
+def _render_form(form, consortium, solicitation=None, status=200, error=None):
+    return render_template(
+        "procurement/form.html", form=form, consortium=consortium, solicitation=solicitation,
+        categories=CATEGORIES, error=error,
+    ), status
+
+
+def _apply_service_error(form, exc: services.ProcurementError) -> str:
+    names = {"admin_fee_bps": "admin_fee", "clause_ids": "clause_ids"}
+    field = names.get(exc.field, exc.field)
+    if field and field in form:
+        form[field].errors = [*form[field].errors, exc.message]
+    return exc.message
+
+
+@bp.route("/manage/solicitations/new", methods=["GET", "POST"])
+def new():
+    consortium = managed_consortium()
+    form = _solicitation_form(consortium)
+    if not form.is_submitted():
+        return _render_form(form, consortium)
+    if not form.validate():
+        return _render_form(form, consortium, status=400)
+    try:
+        solicitation = services.create_solicitation(consortium, form.values(), form.clause_ids.data)
+    except services.ProcurementError as exc:
+        db.session.rollback()
+        return _render_form(form, consortium, status=400, error=_apply_service_error(form, exc))
+    db.session.commit()
+    flash("Draft saved. Review it, then publish it to open opt-ins.", "success")
+    return redirect(url_for(".detail", solicitation_id=solicitation.id))
+
+
+@bp.route("/manage/solicitations/<int:solicitation_id>/edit", methods=["GET", "POST"])
+def edit(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id, manage=True)
+    consortium = solicitation.consortium
+    tz = consortium.timezone
+    if solicitation.status == SolicitationStatus.open:
+        return _extend(solicitation, tz)
+    if solicitation.status != SolicitationStatus.draft:
+        flash(f"A solicitation that is {phase(solicitation, now())} can no longer be edited.", "error")
+        return redirect(url_for(".detail", solicitation_id=solicitation.id))
+    data = SolicitationForm.data_from(solicitation, tz)
+    form = _solicitation_form(consortium, data=data)
+    if not form.is_submitted():
+        return _render_form(form, consortium, solicitation)
+    if not form.validate():
+        return _render_form(form, consortium, solicitation, status=400)
+    try:
+        services.update_draft(solicitation, form.values(), form.clause_ids.data)
+    except services.ProcurementError as exc:
+        db.session.rollback()
+        return _render_form(form, consortium, solicitation, status=400,
+                            error=_apply_service_error(form, exc))
+    db.session.commit()
+    flash("Draft updated.", "success")
+    return redirect(url_for(".detail", solicitation_id=solicitation.id))
+
+
+def _extend(solicitation: Solicitation, tz: str):
+    form = DeadlinesForm(tz=tz, data=DeadlinesForm.data_from(solicitation, tz))
+
+    def page(status=200, error=None):
+        return render_template("procurement/deadlines.html", form=form, solicitation=solicitation,
+                               tz=tz, error=error), status
+
+    if not form.is_submitted():
+        return page()
+    if not form.validate():
+        return page(400)
+    try:
+        services.extend_deadlines(solicitation, *form.deadlines())
+    except services.ProcurementError as exc:
+        db.session.rollback()
+        return page(400, _apply_service_error(form, exc))
+    db.session.commit()
+    flash("Deadlines updated.", "success")
+    return redirect(url_for(".detail", solicitation_id=solicitation.id))
+
+
+@bp.post("/manage/solicitations/<int:solicitation_id>/publish")
+def publish(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id, manage=True)
+    try:
+        services.publish(solicitation)
+    except services.ProcurementError as exc:
+        db.session.rollback()
+        return _render_detail(solicitation, error=exc.message, status=409)
+    db.session.commit()
+    flash("Published: districts can opt in and vendors can bid until the deadlines.", "success")
+    return redirect(url_for(".detail", solicitation_id=solicitation.id))
+
+
+@bp.post("/manage/solicitations/<int:solicitation_id>/cancel")
+def cancel(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id, manage=True)
+    try:
+        services.cancel(solicitation)
+    except services.ProcurementError as exc:
+        db.session.rollback()
+        return _render_detail(solicitation, error=exc.message, status=409)
+    db.session.commit()
+    flash("Solicitation cancelled.", "success")
+    return redirect(url_for(".detail", solicitation_id=solicitation.id))
+
+
+@bp.get("/manage/solicitations/<int:solicitation_id>/opt-ins")
+def opt_ins(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id, manage=True)
+    return render_template(
+        "procurement/opt_ins.html",
+        solicitation=solicitation,
+        opt_ins=services.all_opt_ins(solicitation),
+        momentum=services.momentum(solicitation),
+        tz=solicitation.consortium.timezone,
+    )
+
+
+@bp.get("/manage/solicitations/<int:solicitation_id>/opt-ins.csv")
+def opt_ins_csv(solicitation_id: int):
+    solicitation = get_solicitation(solicitation_id, manage=True)
+    return Response(
+        services.opt_ins_csv(solicitation),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="solicitation-{solicitation.id}-opt-ins.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# ---------------------------------------------------------------- manager: clause library
+
+
+@bp.get("/manage/clauses")
+def clauses():
+    consortium = managed_consortium()
+    return render_template("procurement/clauses.html", consortium=consortium,
+                           clauses=services.clause_library(consortium))
+
+
+@bp.route("/manage/clauses/new", methods=["GET", "POST"])
+def new_clause():
+    consortium = managed_consortium()
+    form = ClauseForm()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("procurement/clause_form.html", form=form, clause=None), 400
+        services.create_clause(consortium, form.title.data, form.body.data)
+        db.session.commit()
+        flash("Clause added to the library.", "success")
+        return redirect(url_for(".clauses"))
+    return render_template("procurement/clause_form.html", form=form, clause=None)
+
+
+@bp.route("/manage/clauses/<int:clause_id>/edit", methods=["GET", "POST"])
+def edit_clause(clause_id: int):
+    clause = db.get_or_404(Clause, clause_id)
+    require(can_edit_clause(current_user, clause))
+    form = ClauseForm(data={"title": clause.title, "body": clause.body})
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("procurement/clause_form.html", form=form, clause=clause), 400
+        services.update_clause(clause, form.title.data, form.body.data)
+        db.session.commit()
+        flash("Clause saved.", "success")
+        return redirect(url_for(".clauses"))
+    return render_template("procurement/clause_form.html", form=form, clause=clause)
