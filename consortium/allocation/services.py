@@ -187,6 +187,34 @@ def _fail(run_id: int, reason: str, clock_start: float) -> None:
     db.session.commit()
 
 
+@dataclass(frozen=True, slots=True)
+class ReadySolicitation:
+    """A line of the manager's allocation overview."""
+
+    solicitation: Any
+    runs: int
+    latest: AllocationRun | None
+
+
+def consortium_overview(consortium_id: int) -> list[ReadySolicitation]:
+    """The consortium's solicitations whose bids are opened or awarded, with their runs."""
+    from consortium.procurement.models import Solicitation
+
+    solicitations = db.session.scalars(
+        select(Solicitation)
+        .where(
+            Solicitation.consortium_id == consortium_id,
+            Solicitation.status.in_([SolicitationStatus.bids_opened, SolicitationStatus.awarded]),
+        )
+        .order_by(Solicitation.bid_deadline.desc())
+    )
+    lines = []
+    for solicitation in solicitations:
+        runs = solicitation_runs(solicitation)
+        lines.append(ReadySolicitation(solicitation, len(runs), runs[0] if runs else None))
+    return lines
+
+
 def solicitation_runs(solicitation: Any) -> list[AllocationRun]:
     return list(
         db.session.scalars(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from consortium.accounts.services import current_org
 from consortium.allocation import jobs, services
 from consortium.allocation.forms import ConfirmForm, RunForm, form_defaults
 from consortium.allocation.models import AllocationRun
 from consortium.awards.services import award_for, publish_award
 from consortium.extensions import db
-from consortium.policy import can_run_allocation, can_view_run, require
+from consortium.policy import can_run_allocation, can_view_run, is_manager_of, require
 from consortium.procurement.models import Solicitation
 
 bp = Blueprint("allocation", __name__)
@@ -26,6 +27,15 @@ def _run(run_id: int) -> AllocationRun:
     run = db.get_or_404(AllocationRun, run_id)
     require(can_view_run(current_user, run))
     return run
+
+
+@bp.get("/allocation")
+def index():
+    org = current_org()
+    require(org is not None and org.is_consortium and is_manager_of(current_user, org))
+    return render_template(
+        "allocation/index.html", consortium=org, lines=services.consortium_overview(org.id)
+    )
 
 
 @bp.route("/solicitations/<int:solicitation_id>/allocation", methods=["GET", "POST"])

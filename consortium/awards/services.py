@@ -26,7 +26,7 @@ from consortium.bids.models import Bid
 from consortium.clock import now
 from consortium.extensions import db
 from consortium.notifications.services import notify
-from consortium.procurement.models import SolicitationStatus
+from consortium.procurement.models import Solicitation, SolicitationStatus
 from pricing.types import Offer
 
 
@@ -195,8 +195,12 @@ def vendor_groups(vendor_id: int) -> list[AwardGroup]:
     )
 
 
-def published_awards() -> list[Award]:
-    return list(db.session.scalars(select(Award).order_by(Award.published_at.desc())))
+def published_awards(consortium_id: int | None = None) -> list[Award]:
+    """Every published award, newest first (or only one consortium's)."""
+    stmt = select(Award).order_by(Award.published_at.desc())
+    if consortium_id is not None:
+        stmt = stmt.join(Award.solicitation).where(Solicitation.consortium_id == consortium_id)
+    return list(db.session.scalars(stmt))
 
 
 def group_offer(group: AwardGroup) -> Offer:

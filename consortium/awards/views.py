@@ -18,6 +18,7 @@ from consortium.policy import (
     can_manage_award,
     can_view_award_group,
     can_view_contract,
+    is_manager_of,
     require,
 )
 
@@ -51,6 +52,18 @@ def _ladder(group: AwardGroup) -> charts.Chart:
 @bp.get("/awards/")
 def index():
     return render_template("awards/index.html", awards=services.published_awards())
+
+
+@bp.get("/awards/reports")
+def reports():
+    org = current_org()
+    require(org is not None and org.is_consortium and is_manager_of(current_user, org))
+    awards = services.published_awards(org.id)
+    return render_template(
+        "awards/reports.html",
+        consortium=org,
+        lines=[(award, services.acceptance(award)) for award in awards],
+    )
 
 
 @bp.get("/awards/<int:award_id>")

@@ -179,3 +179,16 @@ def test_only_the_consortium_managers_run_allocations(client, login, make, scena
 def test_anonymous_is_sent_to_sign_in(client, scenario):
     response = client.get(f"/solicitations/{scenario.solicitation.id}/allocation")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_manager_overview_lists_solicitations_ready_for_allocation(client, login, make, scenario, solve):
+    login(client, scenario.manager)
+    start(client, scenario, label="First look")
+    page = client.get("/allocation").get_data(as_text=True)
+    assert scenario.solicitation.title in page and "First look" in page
+    client.post("/logout")
+    login(client, make.manager(make.consortium()))
+    assert scenario.solicitation.title not in client.get("/allocation").get_data(as_text=True)
+    client.post("/logout")
+    login(client, scenario.district_a)
+    assert client.get("/allocation").status_code == 403

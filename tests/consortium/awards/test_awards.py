@@ -196,3 +196,18 @@ def test_savings_and_equity_report(client, login, scenario):
     for svg in svgs:
         ET.fromstring(svg)  # well-formed XML, inline in the page
     assert page.count("Data table:") == 3
+
+
+def test_manager_reports_list_the_consortiums_awards(client, login, make, scenario):
+    award = run_and_publish(client, login, scenario)
+    login(client, scenario.manager)
+    page = client.get("/awards/reports").get_data(as_text=True)
+    assert scenario.solicitation.title in page and f"/awards/{award.id}/report" in page
+    client.post("/logout")
+    login(client, make.manager(make.consortium()))
+    assert scenario.solicitation.title not in client.get("/awards/reports").get_data(as_text=True)
+    client.post("/logout")
+    login(client, scenario.vendor_a)
+    assert client.get("/awards/reports").status_code == 403
+    public = client.get("/awards/").get_data(as_text=True)
+    assert f"/awards/{award.id}" in public
