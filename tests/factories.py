@@ -182,6 +182,74 @@ class Make:
 
     # --- procurement --- (procurement engineer: make.solicitation, make.clause, make.opt_in)
 
+    def clause(self, consortium: Organisation | None = None, *, title: str | None = None,
+               body: str = "The vendor holds prices for the whole contract term.") -> Any:
+        from consortium.procurement.models import Clause
+
+        clause = Clause(consortium_id=(consortium or self.default_consortium).id,
+                        title=title or f"Price protection {self._n()}", body=body)
+        self._save(clause)
+        return clause
+
+    def solicitation(
+        self,
+        consortium: Organisation | None = None,
+        *,
+        status: str = "open",
+        opt_in_days: float = 14,
+        bid_days: float = 21,
+        clauses: list[Any] | None = None,
+        **fields: Any,
+    ) -> Any:
+        """A solicitation (open by default) whose deadlines are `opt_in_days` / `bid_days` from now.
+
+        Negative days give deadlines in the past; any column may be overridden.
+        """
+        from datetime import timedelta
+
+        from consortium.clock import now
+        from consortium.procurement.models import Solicitation, SolicitationClause
+
+        at = now()
+        values: dict[str, Any] = {
+            "title": f"Learning management system {self._n()}",
+            "category": "Learning management system",
+            "unit": "seat per year",
+            "description": "A learning management system for every student, with SIS rostering.",
+            "term_months": 12,
+            "requirements": {"dpa_required": True, "certifications": ["OneRoster 1.2"],
+                             "accessibility": "WCAG 2.1 AA"},
+            "opt_in_deadline": at + timedelta(days=opt_in_days),
+            "bid_deadline": at + timedelta(days=bid_days),
+            "acceptance_window_days": 30,
+            "policy": {"similarity": [{"feature": "enrollment", "max_ratio": 4.0}],
+                       "min_group_size": 1, "max_group_size": None,
+                       "individual_rationality": True, "time_limit_s": 30, "mip_gap": 0.001},
+            "admin_fee_bps": 150,
+            "currency": "usd",
+            "status": status,
+            "published_at": None if status == "draft" else at - timedelta(days=1),
+        }
+        values.update(fields)
+        consortium = consortium or self.default_consortium
+        solicitation = Solicitation(consortium_id=consortium.id, consortium=consortium, **values)
+        solicitation.clause_links = [
+            SolicitationClause(clause=c, position=i) for i, c in enumerate(clauses or [])
+        ]
+        self._save(solicitation)
+        return solicitation
+
+    def opt_in(self, solicitation: Any, district: Actor | Organisation, *, quantity: int = 500,
+               max_unit_amount: int | None = None, status: str = "live") -> Any:
+        """An opt-in row written directly (no deadline or verification checks)."""
+        from consortium.procurement.models import OptIn
+
+        org = district.org if isinstance(district, Actor) else district
+        opt_in = OptIn(solicitation_id=solicitation.id, district_id=org.id, quantity=quantity,
+                       max_unit_amount=max_unit_amount, status=status, version=1)
+        self._save(opt_in)
+        return opt_in
+
     # --- bids --- (bids engineer: make.product, make.bid)
 
     def product(self, vendor: Actor | Organisation, *, name: str | None = None, **fields: Any):
