@@ -59,8 +59,10 @@ def _postgres_url() -> str | None:
     finally:
         admin.dispose()
     schema = f"test_{os.getpid()}"
-    with sa.create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    engine.dispose()
     url = url.update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
 
