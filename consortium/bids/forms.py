@@ -17,6 +17,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -50,8 +51,10 @@ class BidForm(FlaskForm):
     tiers_mode = RadioField(
         "Pricing mode",
         choices=[
-            ("volume", "Volume: every seat at the price of the tier the total falls in"),
-            ("graduated", "Graduated: each tier's seats at that tier's price"),
+            SelectChoice(
+                "volume", "Volume: every seat at the price of the tier the total falls in"
+            ),
+            SelectChoice("graduated", "Graduated: each tier's seats at that tier's price"),
         ],
         default="volume",
     )

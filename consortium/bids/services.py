@@ -458,6 +458,11 @@ def open_bids(solicitation: Solicitation) -> None:
         procurement.transition(solicitation, SolicitationStatus.bids_opened)
     except procurement.ProcurementError as error:
         raise BidError(str(error)) from error
+    # Submissions were audited without a consortium (sealed: not even who bid was visible to it);
+    # opening publishes every version's receipt to the consortium's trail at once.
+    bids = db.session.scalars(
+        select(Bid).where(Bid.solicitation_id == solicitation.id).order_by(Bid.id)
+    )
     record(
         "bids.opened",
         solicitation,
@@ -466,11 +471,12 @@ def open_bids(solicitation: Solicitation) -> None:
             "bids": [
                 {
                     "bid": bid.id,
-                    "vendor": bid.vendor_id,
-                    "version": v.number,
-                    "content_hash": v.content_hash,
+                    "vendor": bid.vendor.name,
+                    "counting_version": counting.number if counting else None,
+                    "versions": [_version_snapshot(v) for v in bid.versions],
                 }
-                for bid, v in counting_bids(solicitation)
+                for bid in bids
+                for counting in [counting_version(bid)]
             ]
         },
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
-from consortium import clock
 from consortium.bids import services
 from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
@@ -125,7 +125,7 @@ def bid_form(solicitation_id: int):
     bid = services.find_bid(solicitation.id, vendor.id)
     latest = bid.latest if bid else None
     form = BidForm(data=_form_data(latest) if request.method == "GET" else None)
-    form.product.choices = [(p.id, p.name) for p in services.vendor_products(vendor.id)]
+    form.product.choices = [SelectChoice(p.id, p.name) for p in services.vendor_products(vendor.id)]
     closed = services.bid_deadline_passed(solicitation)
     preview = None
     status = 200
@@ -166,7 +166,6 @@ def bid_form(solicitation_id: int):
             latest=latest,
             closed=closed,
             preview=preview,
-            now=clock.now(),
         ),
         status,
     )
@@ -205,7 +204,7 @@ def bid_withdraw(solicitation_id: int):
     except services.BidError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("bids.bid_form", solicitation_id=solicitation.id)), 303
+        return redirect(url_for("bids.bid_form", solicitation_id=solicitation.id))
     db.session.commit()
     flash(
         "Bid withdrawn. It will not count unless you submit it again before the deadline.",
@@ -252,7 +251,7 @@ def opening(solicitation_id: int):
         except services.BidError as error:
             db.session.rollback()
             flash(error.message, "error")
-            return redirect(url_for("bids.opening", solicitation_id=solicitation.id)), 303
+            return redirect(url_for("bids.opening", solicitation_id=solicitation.id))
         db.session.commit()
         flash("Bids opened.", "success")
         return redirect(url_for("bids.opening", solicitation_id=solicitation.id))
