@@ -1,0 +1,123 @@
+"""Products, aggregate demand and eligibility, as vendors, districts and managers see them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from consortium.bids.models import Product
+from consortium.bids.services import BidsSealed, bid_is_eligible, eligible_offer_ids, offer_id
+from consortium.extensions import db
+from tests.consortium.bids.conftest import opt_in
+
+
+def test_vendor_keeps_products_that_other_vendors_cannot_touch(world, as_):
+    vendor_a = as_(world.vendor_a)
+    created = vendor_a.post(
+        "/bids/products/new",
+        data={"name": "Acme Reader", "category": "Literacy", "sku": "AR-1", "description": "K-5"},
+    )
+    assert created.status_code == 302
+    product = db.session.scalars(select(Product)).one()
+    assert product.vendor_id == world.vendor_a.org.id
+    assert "Acme Reader" in vendor_a.get("/bids/products").text
+
+    vendor_b = as_(world.vendor_b)
+    assert "Acme Reader" not in vendor_b.get("/bids/products").text
+    assert vendor_b.get(f"/bids/products/{product.id}/edit").status_code == 404
+    assert vendor_b.post(f"/bids/products/{product.id}/delete").status_code == 404
+    for outsider in (world.district_a, world.manager_x):
+        assert as_(outsider).get("/bids/products").status_code == 403
+
+    edited = vendor_a.post(f"/bids/products/{product.id}/edit", data={"name": "Acme Reader Plus"})
+    assert edited.status_code == 302
+    db.session.refresh(product)
+    assert product.name == "Acme Reader Plus"
+
+    invalid = vendor_a.post(f"/bids/products/{product.id}/edit", data={"name": ""})
+    assert (
+        invalid.status_code == 400
+        and "<strong>Name:</strong> This field is required" in invalid.text
+    )
+    db.session.refresh(product)
+    assert product.name == "Acme Reader Plus"
+
+    assert vendor_a.post(f"/bids/products/{product.id}/delete").status_code == 302
+    assert db.session.scalars(select(Product)).all() == []
+
+
+def test_a_product_named_in_a_bid_cannot_be_deleted(world, make, as_):
+    bid = make.bid(world.vendor_a, world.solicitation)
+    client = as_(world.vendor_a)
+    response = client.post(f"/bids/products/{bid.product_id}/delete")
+    assert response.status_code == 302
+    assert "cannot be deleted" in client.get(response.headers["Location"]).text
+    assert db.session.get(Product, bid.product_id) is not None
+
+
+def test_demand_page_shows_aggregates_and_never_a_district(world, make, as_, clock):
+    rural = make.district(
+        consortium=world.solicitation.consortium,
+        name="Zebulon Rural SD 99",
+        nces_id="1766661",
+        enrollment=450,
+        locale="rural",
+    )
+    urban = make.district(
+        consortium=world.solicitation.consortium,
+        name="Quincy Metro Schools",
+        nces_id="1766662",
+        enrollment=30_000,
+        locale="urban",
+    )
+    opt_in(make, world.solicitation, rural, 450)
+    opt_in(make, world.solicitation, urban, 25_000)
+    opt_in(make, world.solicitation, world.district_a, 1_100)
+
+    page = as_(world.vendor_b).get("/bids/demand")
+    assert page.status_code == 200
+    assert world.solicitation.title in page.text
+    assert "26550" in page.text.replace(",", "")  # seats committed
+    assert "Districts opted in</dt><dd>3" in page.text
+    assert "rural" in page.text and "urban" in page.text
+    for district in (rural, urban, world.district_a):
+        profile = district.org.district_profile
+        assert district.org.name not in page.text
+        assert district.org.slug not in page.text
+        assert profile.nces_id not in page.text
+        assert f"/organisations/{district.org.id}" not in page.text
+
+    for outsider in (world.district_a, world.manager_x):
+        assert as_(outsider).get("/bids/demand").status_code == 403
+
+    clock.set(world.solicitation.bid_deadline)  # bids closed: no longer listed for bidding
+    assert world.solicitation.title not in as_(world.vendor_b).get("/bids/demand").text
+
+
+@pytest.mark.parametrize(
+    ("declarations", "district_state", "eligible"),
+    [
+        ({}, "IL", True),
+        ({}, "IN", True),
+        ({}, "TX", False),
+        ({"dpa_states": ["TX"]}, "TX", True),
+        ({"certifications": ["LTI 1.3"]}, "IL", False),
+        ({"accessibility": "WCAG 2.0 AA"}, "IL", True),
+        ({"accessibility": "none"}, "IL", False),
+    ],
+)
+def test_bid_eligibility_comes_from_requirements_and_declarations(
+    world, make, clock, declarations, district_state, eligible
+):
+    vendor = make.vendor(consortium=world.solicitation.consortium, **declarations)
+    district = make.district(consortium=world.solicitation.consortium, state=district_state)
+    bid = make.bid(vendor, world.solicitation)
+    assert bid_is_eligible(bid, district.org) is eligible
+    assert bid_is_eligible(bid, district.org.district_profile) is eligible
+
+    with pytest.raises(BidsSealed):
+        eligible_offer_ids(world.solicitation, district.org)
+    clock.set(world.solicitation.bid_deadline + timedelta(seconds=1))
+    assert (offer_id(bid) in eligible_offer_ids(world.solicitation, district.org)) is eligible
