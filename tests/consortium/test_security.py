@@ -1,0 +1,95 @@
+import re
+
+import pytest
+
+from consortium import create_app
+from consortium.config import ConfigError, Settings
+from tests.factories import PASSWORD
+
+PUBLIC_PAGES = ["/", "/login", "/register", "/healthz"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_security_headers_on_every_page(client, make, path):
+    make.consortium()
+    response = client.get(path)
+    assert response.status_code == 200
+    headers = response.headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in headers  # only in production
+
+
+def test_production_sets_hsts_and_secure_cookies(settings):
+    prod = settings.replace(production=True, session_cookie_secure=True, secret_key="s3cr3t" * 8)
+    app = create_app(prod)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    with app.test_client() as client:
+        response = client.get("/login")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Settings.from_env({"FLASK_ENV": "production"})
+    settings = Settings.from_env({"FLASK_ENV": "production", "SECRET_KEY": "x" * 40})
+    assert settings.production and settings.session_cookie_secure
+    assert Settings.from_env({}).secret_key  # a development default outside production
+
+
+def test_settings_are_frozen_and_read_only_from_the_given_environment():
+    settings = Settings.from_env({"DATABASE_URL": "sqlite:///x.db", "TIMEZONE": "America/Toronto"})
+    assert settings.database_url == "sqlite:///x.db" and settings.timezone == "America/Toronto"
+    with pytest.raises(AttributeError):
+        settings.timezone = "UTC"
+    assert "instance" in Settings.from_env({}).database_url
+
+
+def test_anonymous_is_sent_to_login_from_any_non_public_endpoint(settings):
+    app = create_app(settings)
+
+    @app.get("/not-declared-public")
+    def not_declared_public():
+        return "secret"
+
+    client = app.test_client()
+    response = client.get("/not-declared-public")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert client.get("/no-such-page").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/org/profile", "/org/consortia", "/verification", "/audit/", "/audit/export.csv", "/outbox/", "/orgs/x"],
+)
+def test_private_pages_redirect_anonymous_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_csrf_is_enforced_on_forms(csrf_app, make):
+    district = make.district()
+    client = csrf_app.test_client()
+    refused = client.post("/login", data={"email": district.email, "password": PASSWORD})
+    assert refused.status_code == 400
+    assert "form expired" in refused.text or "CSRF" in refused.text
+    assert client.get("/org/profile").status_code == 302
+
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    accepted = client.post("/login", data={"email": district.email, "password": PASSWORD, "csrf_token": token})
+    assert accepted.status_code == 302
+    assert client.get("/org/profile").status_code == 200
+
+
+def test_error_pages_are_friendly(client, make, login):
+    assert "Page not found" in client.get("/does-not-exist").text
+    login(client, make.district())
+    forbidden = client.get("/verification")
+    assert forbidden.status_code == 403
+    assert "You do not have access" in forbidden.text
