@@ -82,10 +82,14 @@ class _Scale:
 
     def ticks(self) -> list[float]:
         if self.log:
+            decades = range(math.floor(self.low), math.ceil(self.high) + 1)
+            # Few decades in view: label 1-2-5 steps so the axis still reads.
+            steps = (1,) if len(decades) > 3 else (1, 2, 5)
             return [
-                10.0**e
-                for e in range(math.floor(self.low), math.ceil(self.high) + 1)
-                if self.low - 1e-9 <= e <= self.high + 1e-9
+                m * 10.0**e
+                for e in decades
+                for m in steps
+                if self.low - 1e-9 <= math.log10(m * 10.0**e) <= self.high + 1e-9
             ]
         step = _nice_step((self.high - self.low) / 5)
         first = math.ceil(self.low / step) * step
@@ -107,25 +111,24 @@ def tier_ladder(
 ) -> Chart:
     """Unit price per tier as a descending staircase, with the group's quantity marked."""
     bounded = [up for up, _ in tiers if up is not None]
-    top_q = max([quantity * 1.5, *(b * 2 for b in bounded[-1:]), 10])
-    xs = _Scale(1, top_q, LEFT, WIDTH - RIGHT, log=True)
+    current = next(i for i, (up, _) in enumerate(tiers) if up is None or quantity <= up)
+    # Whole decades on a log axis, from one below the smallest boundary to past the group.
+    x_low = 10 ** max(0, math.floor(math.log10(max(1, min([quantity, *bounded])))) - 1)
+    top_q = 10 ** math.ceil(math.log10(max([quantity * 1.5, *(b * 2 for b in bounded[-1:]), 10])))
+    xs = _Scale(x_low, top_q, LEFT, WIDTH - RIGHT, log=True)
     prices = [unit for _, unit in tiers]
     ys = _Scale(0, max(prices) * 1.1 or 1, HEIGHT - BOTTOM, TOP)
     body = _axes()
     low = 1
     rows = []
-    current = len(tiers) - 1
     for index, (up_to, unit) in enumerate(tiers):
         high = up_to if up_to is not None else top_q
-        here = low <= quantity <= high or (up_to is None and quantity >= low)
-        if here and current == len(tiers) - 1:
-            current = index
         colour = PALETTE[1] if index == current else PALETTE[0]
         body.append(
-            f'<line x1="{xs(low):.1f}" y1="{ys(unit):.1f}" x2="{xs(high):.1f}" y2="{ys(unit):.1f}"'
+            f'<line x1="{xs(max(low, x_low)):.1f}" y1="{ys(unit):.1f}" x2="{xs(high):.1f}" y2="{ys(unit):.1f}"'
             f' stroke="{colour}" stroke-width="{5 if index == current else 3}"/>'
         )
-        body.append(_text((xs(low) + xs(high)) / 2, ys(unit) - 6, _money(unit)))
+        body.append(_text((xs(max(low, x_low)) + xs(high)) / 2, ys(unit) - 6, _money(unit)))
         rows.append(
             (
                 f"{low:,}–{up_to:,}" if up_to is not None else f"{low:,} and more",
@@ -138,6 +141,9 @@ def tier_ladder(
     body.append(
         f'<line x1="{marker_x:.1f}" y1="{TOP}" x2="{marker_x:.1f}" y2="{HEIGHT - BOTTOM}"'
         f' stroke="{PALETTE[1]}" stroke-dasharray="4 3"/>'
+    )
+    body.append(
+        f'<circle cx="{marker_x:.1f}" cy="{ys(tiers[current][1]):.1f}" r="6" fill="{PALETTE[1]}"/>'
     )
     body.append(_text(marker_x + 4, TOP + 12, f"group: {quantity:,} seats", anchor="start"))
     for tick in xs.ticks():
@@ -231,7 +237,7 @@ def scatter(points: Sequence[Point], *, title: str, x_label: str, y_label: str) 
             f' fill-opacity="0.8"><title>{escape(p.label)} ({escape(p.series)})</title></circle>'
         )
     for tick in xs.ticks():
-        body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:g}"))
+        body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:,g}"))
     for tick in ys.ticks():
         body.append(_text(LEFT - 6, ys(tick) + 4, f"{tick:g}", anchor="end", size=10))
     for i, s in enumerate(series[:12]):
