@@ -46,9 +46,22 @@ def enqueue_run(run_id: int) -> Future | object | None:
         return None
     if mode == "thread":
         return _pool().submit(_run_in_app, app, run_id)
-    return allocation_queue(app).enqueue(
-        execute_run, run_id, job_timeout=JOB_TIMEOUT_S, description=f"allocation run {run_id}"
-    )
+    from redis.exceptions import RedisError
+
+    try:
+        return allocation_queue(app).enqueue(
+            execute_run, run_id, job_timeout=JOB_TIMEOUT_S, description=f"allocation run {run_id}"
+        )
+    except RedisError as exc:
+        # Otherwise the run would wait forever for a worker that never hears of it.
+        from consortium.allocation.services import fail_run
+
+        log.exception("could not enqueue allocation run %s", run_id)
+        fail_run(
+            run_id,
+            f"The job queue could not be reached ({type(exc).__name__}); start the run again.",
+        )
+        return None
 
 
 def execute_run(run_id: int) -> None:

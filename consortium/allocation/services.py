@@ -132,14 +132,16 @@ def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None
         _store_result(run, instance, result)
     except _RunFailed as exc:
         # The solver answered: keep its result on the run so the manager can read it.
-        _fail(run_id, str(exc), clock_start)
+        fail_run(run_id, str(exc), clock_start)
     except InstanceError as exc:
         db.session.rollback()
-        _fail(run_id, "The allocation input is not valid: " + "; ".join(exc.problems), clock_start)
+        fail_run(
+            run_id, "The allocation input is not valid: " + "; ".join(exc.problems), clock_start
+        )
     except Exception as exc:  # noqa: BLE001 - a run must say why it failed, whatever happened
         log.exception("allocation run %s failed", run_id)
         db.session.rollback()
-        _fail(run_id, f"The run stopped with an error: {type(exc).__name__}: {exc}", clock_start)
+        fail_run(run_id, f"The run stopped with an error: {type(exc).__name__}: {exc}", clock_start)
     else:
         run.duration_s = time.perf_counter() - clock_start
         run.finished_at = now()
@@ -175,14 +177,16 @@ def _text_or_none(value: object) -> str | None:
     return None if value in (None, "") else str(value)[:80]
 
 
-def _fail(run_id: int, reason: str, clock_start: float) -> None:
+def fail_run(run_id: int, reason: str, clock_start: float | None = None) -> None:
+    """Record why a run failed, on the run alone, and commit."""
     run = db.session.get(AllocationRun, run_id)
     before = run.audit_state()
     run.status = "failed"
     run.error = reason
     run.progress = "Failed"
     run.finished_at = now()
-    run.duration_s = time.perf_counter() - clock_start
+    if clock_start is not None:
+        run.duration_s = time.perf_counter() - clock_start
     record("allocation_run.failed", run, before=before, after=run.audit_state())
     db.session.commit()
 

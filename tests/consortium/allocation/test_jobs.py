@@ -79,3 +79,11 @@ def test_rq_mode_enqueues_the_run_id_and_a_worker_performs_it(app, queued_run, m
     run = db.session.scalars(select(AllocationRun).where(AllocationRun.id == queued_run.id)).one()
     assert run.status == "succeeded" and run.result_status == "optimal"
     queue.empty()
+
+
+def test_unreachable_queue_fails_the_run_instead_of_leaving_it_queued(app, queued_run, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_MODE", "rq")
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    assert jobs.enqueue_run(queued_run.id) is None
+    run = db.session.get(AllocationRun, queued_run.id)
+    assert run.status == "failed" and "job queue could not be reached" in run.error
