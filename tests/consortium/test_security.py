@@ -93,3 +93,26 @@ def test_error_pages_are_friendly(client, make, login):
     forbidden = client.get("/verification")
     assert forbidden.status_code == 403
     assert "You do not have access" in forbidden.text
+
+
+def _sample_url(rule) -> str:
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name].__class__.__name__
+        values[name] = 1 if converter in ("IntegerConverter", "NumberConverter") else "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_non_public_endpoint_of_every_domain_sends_anonymous_to_login(app, client):
+    from consortium.policy import is_public_endpoint
+
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if is_public_endpoint(rule.endpoint):
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.open(_sample_url(rule), method=method)
+            assert response.status_code == 302, (rule.endpoint, method, response.status_code)
+            assert response.headers["Location"].startswith("/login"), rule.endpoint
+            checked += 1
+    assert checked >= 10
