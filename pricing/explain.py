@@ -1,0 +1,145 @@
+"""Why a buyer was left out, and how much any group containing it could ever buy.
+
+The same derived facts the model is built from (minimum group quantities, boxes,
+capacities) name the rule that stopped each unassigned buyer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from pricing.baselines import Grouping
+from pricing.problem import Problem
+from pricing.tiers import min_quantity_for_average
+from pricing.types import Unassigned
+
+
+def compatible_mask(problem: Problem, i: int, block: Sequence[int]) -> np.ndarray:
+    """Which buyers of i's block may share a group with i under every numeric rule."""
+    mask = np.ones(len(block), dtype=bool)
+    for rule in problem.rules:
+        if rule.same:
+            continue
+        values = np.array([float(problem.buyers[j].features[rule.feature]) for j in block])  # type: ignore[arg-type]
+        mine = float(problem.buyers[i].features[rule.feature])  # type: ignore[arg-type]
+        high, low = np.maximum(values, mine), np.minimum(values, mine)
+        if rule.max_ratio is not None:
+            mask &= high / low <= rule.max_ratio
+        else:
+            mask &= high - low <= rule.max_spread
+    return mask
+
+
+def reachable_mass(problem: Problem, candidates: Sequence[Sequence[int]] | None) -> dict[tuple[int, int], int]:
+    """Largest quantity a group of offer o containing buyer i could hold, for every usable (i, o).
+
+    With every maximal box: the heaviest box containing i. Without: every buyer compatible
+    with i (a superset of any box containing i), which keeps it an upper bound.
+    """
+    qty = [b.quantity for b in problem.buyers]
+    mass: dict[tuple[int, int], int] = {}
+    if candidates is not None:
+        for box in candidates:
+            for o in range(len(problem.offers)):
+                total = sum(qty[j] for j in box if o in problem.need[j])
+                for i in box:
+                    if o in problem.need[i] and total > mass.get((i, o), 0):
+                        mass[i, o] = total
+        return mass
+    for block in problem.blocks:
+        q = np.array([qty[j] for j in block], dtype=np.int64)
+        usable = {o: np.array([o in problem.need[j] for j in block]) for o in range(len(problem.offers))}
+        for position, i in enumerate(block):
+            if not problem.need[i]:
+                continue
+            mask = compatible_mask(problem, i, block)
+            mask[position] = True
+            for o in problem.need[i]:
+                mass[i, o] = int(q[mask & usable[o]].sum())
+    return mass
+
+
+def partner_count(problem: Problem, i: int) -> int:
+    """How many buyers (i included) could share a group with i on some common offer."""
+    block = next(b for b in problem.blocks if i in b)
+    mask = compatible_mask(problem, i, block)
+    offers = set(problem.need[i])
+    return sum(1 for k, j in enumerate(block) if mask[k] and offers & set(problem.need[j])) or 1
+
+
+def servable(problem: Problem, candidates: Sequence[Sequence[int]] | None) -> list[bool]:
+    """Buyers for which some group could exist, ignoring competition for partners and capacity."""
+    mass = reachable_mass(problem, candidates)
+    out = []
+    for i in range(len(problem.buyers)):
+        ok = any(mass.get((i, o), 0) >= need for o, need in problem.need[i].items())
+        if ok and problem.policy.min_group_size > 1:
+            ok = partner_count(problem, i) >= problem.policy.min_group_size
+        out.append(ok)
+    return out
+
+
+def served_upper_bound(problem: Problem, candidates: Sequence[Sequence[int]] | None) -> int:
+    """Quantity of every buyer that could be served at all: an upper bound on served quantity."""
+    flags = servable(problem, candidates)
+    return sum(b.quantity for b, ok in zip(problem.buyers, flags, strict=True) if ok)
+
+
+def unassigned_reasons(problem: Problem, grouping: Grouping, left_out: Sequence[int]) -> list[Unassigned]:
+    """One reason per left-out buyer, naming the rule that stopped it."""
+    if not left_out:
+        return []
+    mass = reachable_mass(problem, None)
+    used = [0] * len(problem.offers)
+    for o, members in grouping:
+        used[o] += sum(problem.buyers[i].quantity for i in members)
+    reasons = [Unassigned(problem.buyers[i].id, _reason(problem, i, mass, used)) for i in left_out]
+    return sorted(reasons, key=lambda u: u.buyer)
+
+
+def _reason(problem: Problem, i: int, mass: dict[tuple[int, int], int], used: list[int]) -> str:
+    buyer = problem.buyers[i]
+    offers = problem.offers
+    eligible = [o for o, offer in enumerate(offers) if buyer.may_buy(offer.id)]
+    if not eligible:
+        return "eligibility: no eligible offer (eligible_offers names none of the offers)"
+    fitting = [o for o in eligible if offers[o].capacity is None or offers[o].capacity >= buyer.quantity]
+    if not fitting:
+        return f"capacity: quantity {buyer.quantity} exceeds the capacity of every eligible offer"
+    if buyer.max_unit_amount is not None and all(
+        min_quantity_for_average(offers[o], buyer.max_unit_amount, 1, buyer.quantity) is None
+        for o in fitting
+    ):
+        return (
+            f"max_unit_amount: ceiling {buyer.max_unit_amount} is below the deepest tier "
+            "of every eligible offer"
+        )
+    if not problem.need[i]:
+        return (
+            "individual_rationality: no eligible offer can price it at or below its standalone "
+            "price together with its ceiling"
+        )
+    if all(mass.get((i, o), 0) < need for o, need in problem.need[i].items()):
+        rule = "max_unit_amount" if buyer.max_unit_amount is not None else "individual_rationality"
+        return (
+            f"{rule}: no group of similar districts (similarity rules) reaches a tier priced "
+            "within its ceiling" + (" and standalone price" if rule != "max_unit_amount" else "")
+        )
+    size = problem.policy.min_group_size
+    if size > 1 and partner_count(problem, i) < size:
+        return (
+            f"min_group_size: fewer than {size} similar districts share an eligible offer "
+            "with it (no similar partners for the minimum group size)"
+        )
+    full = [
+        o for o in problem.need[i]
+        if offers[o].capacity is not None and used[o] + buyer.quantity > offers[o].capacity  # type: ignore[operator]
+    ]
+    if len(full) == len(problem.need[i]):
+        return "capacity: the eligible offers' capacity is taken by the allocation that serves the most quantity"
+    return (
+        "similarity: it could only join a group that would leave more quantity unserved "
+        "(similarity rules, group sizes and price conditions conflict)"
+    )
