@@ -117,6 +117,9 @@ class Contract(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     starts_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
+    # When the "signature due" and "contract expiring" reminders went out (each once).
+    signature_reminded_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
 
     award: Mapped[Award] = relationship(back_populates="contracts")
     group: Mapped[AwardGroup] = relationship(back_populates="contracts")

@@ -174,6 +174,79 @@ def decide_contract(contract: Contract, user: Any, *, accept: bool) -> Contract:
     return contract
 
 
+SIGNATURE_REMINDER_DAYS = 3
+EXPIRY_REMINDER_DAYS = 60
+
+
+def lapse_overdue_contracts() -> list[Contract]:
+    """Store `lapsed` on pending contracts past their window (pages already show it so)."""
+    at = now()
+    overdue = list(
+        db.session.scalars(
+            select(Contract).where(Contract.status == "pending", Contract.accept_by < at)
+        )
+    )
+    for contract in overdue:
+        before = contract.audit_state()
+        contract.status = next_contract_status(contract.status, "lapse")
+        record("contract.lapsed", contract, before=before, after=contract.audit_state())
+        title = contract.award.solicitation.title
+        for email in _emails(contract.district_id):
+            notify(
+                email,
+                f"Contract lapsed: {title}",
+                f"The acceptance window of your contract for "
+                f"'{title}' closed on {contract.accept_by:%Y-%m-%d} without a decision.",
+            )
+    return overdue
+
+
+def send_reminders() -> int:
+    """Mail 'signature due' and 'contract expiring' reminders, each once per contract."""
+    at = now()
+    sent = 0
+    due = db.session.scalars(
+        select(Contract).where(
+            Contract.status == "pending",
+            Contract.signature_reminded_at.is_(None),
+            Contract.accept_by >= at,
+            Contract.accept_by <= at + timedelta(days=SIGNATURE_REMINDER_DAYS),
+        )
+    )
+    for contract in due:
+        title = contract.award.solicitation.title
+        for email in _emails(contract.district_id):
+            notify(
+                email,
+                f"Signature due: {title}",
+                f"Please accept or decline your contract for "
+                f"'{title}' by {contract.accept_by:%Y-%m-%d %H:%M} UTC.",
+            )
+        contract.signature_reminded_at = at
+        sent += 1
+    horizon = local_date(at, "UTC") + timedelta(days=EXPIRY_REMINDER_DAYS)
+    expiring = db.session.scalars(
+        select(Contract).where(
+            Contract.status == "accepted",
+            Contract.expiry_reminded_at.is_(None),
+            Contract.expires_on <= horizon,
+        )
+    )
+    for contract in expiring:
+        title = contract.award.solicitation.title
+        for email in _emails(contract.district_id):
+            notify(
+                email,
+                f"Contract expiring: {title}",
+                f"Your contract for '{title}' with "
+                f"{contract.group.vendor.name} expires on {contract.expires_on:%Y-%m-%d}.",
+            )
+        contract.expiry_reminded_at = at
+        sent += 1
+    db.session.flush()
+    return sent
+
+
 def district_contracts(district_id: int) -> list[Contract]:
     return list(
         db.session.scalars(
