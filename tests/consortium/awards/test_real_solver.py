@@ -16,6 +16,8 @@ from consortium.extensions import db
 pytest.importorskip("pricing.engine", reason="pricing.engine is not in this tree yet")
 
 
+# pricing/ owns its PuLP calls and its own warning tests; this one is about the web path.
+@pytest.mark.filterwarnings("ignore:.*PuLP 4.0:DeprecationWarning")
 def test_real_run_publishes_a_verifiable_award(client, login, make, clock, tmp_path):
     scenario = make.allocation_scenario(
         policy={"similarity": [{"feature": "locale", "same": True}], "time_limit_s": 10}
