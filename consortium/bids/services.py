@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from consortium import clock
+from consortium import charts, clock
 from consortium.accounts.models import ACCESSIBILITY_LEVELS as _LEVELS_STRONGEST_FIRST
 from consortium.accounts.models import DistrictProfile, Organisation, User, VendorProfile
 from consortium.audit.services import record
@@ -551,16 +551,14 @@ __all__ = [
 ]
 
 
-def ladder(offer: Offer) -> list[dict[str, Any]]:
-    """The tier ladder: each tier's range and price, with a bar height in percent of the top price."""
-    ranges = tier_ranges(offer)
-    top = max((r.unit_amount for r in ranges), default=0) or 1
-    return [
-        {
-            "low": r.low,
-            "high": r.high,
-            "unit_amount": r.unit_amount,
-            "height": max(2, round(100 * r.unit_amount / top)),
-        }
-        for r in ranges
-    ]
+def schedule_preview(offer: Offer, seats: int) -> dict[str, Any]:
+    """The tier ladder chart with `seats` (aggregate demand) marked, and what N seats would cost."""
+    quantity = max(seats, 1)
+    chart = charts.tier_ladder(
+        [(t.up_to, t.unit_amount) for t in offer.tiers],
+        quantity,
+        title=f"Price per seat by tier ({offer.tiers_mode})",
+        mode=offer.tiers_mode,
+    )
+    quantities = sorted({*default_quantities(offer), quantity})
+    return {"chart": chart, "costs": price_table(offer, quantities), "seats": seats}

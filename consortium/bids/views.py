@@ -138,7 +138,7 @@ def bid_form(solicitation_id: int):
         elif form.validate_on_submit():
             schedule = form.schedule()
             if form.preview.data:
-                preview = _preview(schedule.as_offer())
+                preview = _preview(schedule.as_offer(), solicitation)
             else:
                 product = db.session.get(Product, form.product.data)
                 try:
@@ -183,12 +183,10 @@ def _form_data(version: BidVersion | None) -> dict | None:
     }
 
 
-def _preview(offer):
-    return {
-        "ladder": services.ladder(offer),
-        "costs": services.price_table(offer),
-        "mode": offer.tiers_mode,
-    }
+def _preview(offer, solicitation: Solicitation):
+    """The tier ladder (with the solicitation's committed seats marked) and a price table."""
+    seats = services.demand_of([solicitation])[0][1].seats
+    return services.schedule_preview(offer, seats)
 
 
 @bp.post("/solicitation/<int:solicitation_id>/withdraw")
@@ -234,7 +232,9 @@ def receipt(bid_id: int, number: int):
     if version is None:
         abort(404)
     offer = services.version_offer(bid, version)
-    return render_template("bids/receipt.html", bid=bid, version=version, preview=_preview(offer))
+    return render_template(
+        "bids/receipt.html", bid=bid, version=version, preview=_preview(offer, bid.solicitation)
+    )
 
 
 # --- opening --------------------------------------------------------------------------
@@ -261,5 +261,5 @@ def opening(solicitation_id: int):
         solicitation=solicitation,
         deadline_passed=deadline_passed,
         opened=opened,
-        preview=_preview,
+        preview=lambda offer: _preview(offer, solicitation),
     )

@@ -10,8 +10,8 @@ from consortium.bids.models import content_hash
 from consortium.bids.services import (
     Schedule,
     eligibility_problems,
-    ladder,
     price_table,
+    schedule_preview,
     schedule_problems,
 )
 from pricing.types import Tier
@@ -141,9 +141,6 @@ def test_price_table_uses_the_schedule_semantics():
         {"quantity": 101, "total": 80_800, "average": 800},
     ]
     assert price_table(graduated, [101]) == [{"quantity": 101, "total": 100_800, "average": 998}]
-    steps = ladder(volume)
-    assert [(s["low"], s["high"], s["unit_amount"]) for s in steps] == [
-        (1, 100, 1000),
-        (101, None, 800),
-    ]
-    assert steps[0]["height"] == 100 and steps[1]["height"] == 80
+    preview = schedule_preview(volume, 150)
+    assert preview["chart"].rows == (("1–100", "$10.00", ""), ("101 and more", "$8.00", "yes"))
+    assert {"quantity": 150, "total": 120_000, "average": 800} in preview["costs"]
