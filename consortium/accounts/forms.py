@@ -53,7 +53,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(message="Enter your email."), Email()])
+    # No format check here: any existing account must be able to sign in.
+    email = EmailField("Email", validators=[DataRequired(message="Enter your email."), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")])
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField()
@@ -111,15 +112,24 @@ class DistrictProfileForm(FlaskForm):
     )
     enrollment = IntegerField(
         "Enrollment (students)",
-        validators=[InputRequired(message="Enter the number of students."), NumberRange(min=1, max=2_000_000)],
+        validators=[
+            InputRequired(message="Enter the number of students."),
+            NumberRange(min=1, max=2_000_000, message="Enter a number from 1 to 2,000,000."),
+        ],
     )
     schools = IntegerField(
         "Number of schools",
-        validators=[InputRequired(message="Enter the number of schools."), NumberRange(min=1, max=5_000)],
+        validators=[
+            InputRequired(message="Enter the number of schools."),
+            NumberRange(min=1, max=5_000, message="Enter a number from 1 to 5,000."),
+        ],
     )
     broadband_mbps = IntegerField(
         "Internet bandwidth (Mbps)",
-        validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10_000_000, message="Enter a number from 0 to 10,000,000."),
+        ],
         description="Total internet access bandwidth of the district.",
     )
     locale = SelectField(

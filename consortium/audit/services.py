@@ -181,3 +181,23 @@ def to_csv(events: Iterable[AuditEvent]) -> str:
 def actions_for_consortium(consortium: Organisation) -> list[str]:
     """Distinct actions in the consortium's trail, for the filter menu."""
     return sorted({e.action for e in events_for_consortium(consortium)})
+
+
+def actor_names(events: Iterable[AuditEvent]) -> dict[tuple[str, int], str]:
+    """Display names for the users and organisations acting in `events`."""
+    from consortium.accounts.models import User
+
+    events = list(events)
+    user_ids = {e.actor_user_id for e in events if e.actor_user_id}
+    org_ids = {e.actor_org_id for e in events if e.actor_org_id}
+    names: dict[tuple[str, int], str] = {}
+    if user_ids:
+        for uid, name in db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))):
+            names[("user", uid)] = name
+    if org_ids:
+        rows = db.session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+        )
+        for oid, name in rows:
+            names[("org", oid)] = name
+    return names

@@ -53,6 +53,8 @@ def index():
         events=events,
         args=request.args,
         actions=services.actions_for_consortium(consortium),
+        names=services.actor_names(events),
+        broken=services.verify_chain(),
     )
 
 

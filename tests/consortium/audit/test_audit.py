@@ -140,3 +140,16 @@ def test_state_changes_through_views_are_audited_with_actor(client, make, login)
     assert (event.actor_user_id, event.actor_org_id) == (district.user.id, district.org.id)
     assert event.before["enrollment"] == 1200 and event.after["enrollment"] == 900
     assert verify_chain() == []
+
+
+def test_audit_page_says_whether_the_chain_holds(client, make, login, database_backend):
+    consortium = make.consortium()
+    manager = make.manager(consortium, name="Morgan Lee")
+    event = record("a.one", consortium, before=None, after={"x": 1})
+    login(client, manager)
+    assert "Chain intact" in client.get("/audit/").text
+    if database_backend == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+    db.session.execute(text("UPDATE audit_events SET action = 'a.forged' WHERE id = :id"), {"id": event.id})
+    page = client.get("/audit/")
+    assert f"The chain is broken at event {event.id}" in page.text
