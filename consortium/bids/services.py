@@ -487,6 +487,41 @@ def bids_are_open(solicitation: Solicitation) -> bool:
     return solicitation.status in (SolicitationStatus.bids_opened, SolicitationStatus.awarded)
 
 
+def openings(consortium: Organisation) -> list[tuple[Solicitation, str, int]]:
+    """The consortium's solicitations past their bid deadline (or opened): (solicitation, state, bids).
+
+    The bid count is shown only once the deadline has passed; even how many bids came in
+    stays sealed before.
+    """
+    at = clock.now()
+    solicitations = db.session.scalars(
+        select(Solicitation)
+        .where(
+            Solicitation.consortium_id == consortium.id,
+            Solicitation.status.in_(
+                [
+                    SolicitationStatus.open,
+                    SolicitationStatus.closed,
+                    SolicitationStatus.bids_opened,
+                    SolicitationStatus.awarded,
+                ]
+            ),
+        )
+        .order_by(Solicitation.bid_deadline.desc(), Solicitation.id)
+    )
+    rows = []
+    for solicitation in solicitations:
+        if bids_are_open(solicitation):
+            state = "opened"
+        elif solicitation.bid_deadline <= at:
+            state = "ready to open"
+        else:
+            state = "sealed"
+        count = len(counting_bids(solicitation)) if solicitation.bid_deadline <= at else None
+        rows.append((solicitation, state, count))
+    return rows
+
+
 def open_for_bids() -> list[Solicitation]:
     """Published solicitations whose bid deadline is still ahead."""
     return procurement.open_solicitations(include_closing=True)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from consortium.accounts.services import current_org
 from consortium.bids import services
 from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
@@ -17,6 +18,8 @@ from consortium.policy import (
     can_open_bids,
     can_view_bid,
     can_view_demand,
+    can_view_solicitation,
+    is_manager_of,
     require,
 )
 from consortium.procurement.models import Solicitation
@@ -41,8 +44,10 @@ def get_bid(bid_id: int) -> Bid:
 
 def get_solicitation(solicitation_id: int) -> Solicitation:
     solicitation = db.session.get(Solicitation, solicitation_id)
-    if solicitation is None:
-        abort(404)
+    require(
+        solicitation is not None and can_view_solicitation(current_user, solicitation),
+        not_found=True,
+    )
     return solicitation
 
 
@@ -238,6 +243,20 @@ def receipt(bid_id: int, number: int):
 
 
 # --- opening --------------------------------------------------------------------------
+
+
+@bp.get("/opening")
+def opening_index():
+    """The manager's list: solicitations whose bids wait to be opened, and opened ones."""
+    consortium = current_org()
+    require(
+        consortium is not None
+        and consortium.is_consortium
+        and is_manager_of(current_user, consortium)
+    )
+    return render_template(
+        "bids/opening_index.html", rows=services.openings(consortium), consortium=consortium
+    )
 
 
 @bp.route("/opening/<int:solicitation_id>", methods=["GET", "POST"])
