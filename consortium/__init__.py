@@ -87,7 +87,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     def page(code: int, message: str | None = None):
         def handler(error):
-            text = message or getattr(error, "description", None)
+            if code == 500:
+                from consortium.extensions import db
+
+                db.session.rollback()  # the page itself may need the database
+            text = message or _custom_description(error)
             return render_template(f"errors/{code}.html", error=error, message=text), code
 
         return handler
@@ -108,6 +112,14 @@ def _register_errors(app: Flask) -> None:
             400,
         ),
     )
+
+
+def _custom_description(error) -> str | None:
+    """The message given to abort(code, "..."), not werkzeug's generic one."""
+    description = getattr(error, "description", None)
+    if description and description != getattr(type(error), "description", None):
+        return description
+    return None
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(create_db)
     app.cli.add_command(demo_logins)
+    app.cli.add_command(create_consortium)
 
 
 @click.command("create-db")
@@ -76,3 +77,35 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
     # Jobs run inside this app context (the CLI pushed it); forked job processes inherit it.
     rq_worker = Worker([Queue(name, connection=connection) for name in queues], connection=connection)
     rq_worker.work(burst=burst)
+
+
+@click.command("create-consortium")
+@click.argument("name")
+@click.option("--manager-email", required=True)
+@click.option("--manager-name", required=True)
+@click.option("--timezone", default="America/Chicago", show_default=True)
+@click.password_option("--password", help="The first manager's password.")
+def create_consortium(name: str, manager_email: str, manager_name: str, timezone: str, password: str) -> None:
+    """Create a consortium and its first manager (how a new deployment starts)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from consortium.accounts import services
+    from consortium.accounts.models import Membership, OrgKind, Role
+    from consortium.audit.services import record
+    from consortium.db import commit_or_rollback
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone") from exc
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="--password")
+    try:
+        with commit_or_rollback():
+            user = services.create_user(manager_name, manager_email, password)
+            org = services.create_organisation(OrgKind.consortium, name, timezone=timezone)
+            services.db.session.add(Membership(user=user, organisation=org, role=Role.admin))
+            record("consortium.created", org, before=None, after={"name": name, "manager": user.email})
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"consortium {org.name!r} created (slug {org.slug}); manager {user.email}")

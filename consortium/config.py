@@ -46,6 +46,7 @@ class Settings:
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
     base_url: str = "http://127.0.0.1:5000"
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -77,6 +78,7 @@ class Settings:
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             base_url=env.get("BASE_URL", "http://127.0.0.1:5000"),
+            trusted_proxies=int(env.get("TRUSTED_PROXIES", "0")),
         )
         return settings.replace(**overrides) if overrides else settings.validated()
 

@@ -8,7 +8,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, current_app
-from sqlalchemy import Boolean, Index, String, func, select
+from sqlalchemy import Boolean, Index, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consortium.clock import now
@@ -108,6 +108,12 @@ def check_login_allowed(email: str, ip: str) -> None:
 
 
 def record_login_attempt(email: str, ip: str, *, success: bool) -> None:
+    """Keep the attempt; forget this pair's attempts older than a day (the table stays small)."""
+    db.session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.at < now() - timedelta(days=1)
+        )
+    )
     db.session.add(LoginAttempt(email=email, ip=ip, success=success, at=now()))
 
 
@@ -140,3 +146,10 @@ def set_security_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
+    proxies = app.config["SETTINGS"].trusted_proxies
+    if proxies:
+        # Behind N reverse proxies: take the client address and scheme from their headers,
+        # so the login rate limit counts real clients and url_for builds https links.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

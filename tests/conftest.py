@@ -273,3 +273,19 @@ def csrf_app(_app: Flask, app: Flask) -> Iterator[Flask]:
         yield _app
     finally:
         _app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def app_factory(settings: Settings) -> Iterator:
+    """`app_factory(**setting_overrides)`: a separate app (no test transaction); engines disposed after."""
+    made: list[Flask] = []
+
+    def build(**overrides) -> Flask:
+        new_app = create_app(settings.replace(**overrides) if overrides else settings)
+        made.append(new_app)
+        return new_app
+
+    yield build
+    for made_app in made:
+        with made_app.app_context():
+            db.engine.dispose()

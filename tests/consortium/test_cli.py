@@ -4,7 +4,7 @@ from consortium.extensions import db
 
 
 def test_commands_are_registered(runner):
-    for command in ("seed-demo", "demo-logins", "worker", "create-db"):
+    for command in ("seed-demo", "demo-logins", "worker", "create-db", "create-consortium"):
         result = runner.invoke(args=[command, "--help"])
         assert result.exit_code == 0, command
 
@@ -20,3 +20,27 @@ def test_create_db_creates_every_table(runner, app):
     assert result.exit_code == 0
     tables = set(inspect(db.session.connection()).get_table_names())
     assert {"users", "organisations", "affiliations", "audit_events", "outbox_messages", "login_attempts"} <= tables
+
+
+def test_create_consortium_bootstraps_a_manager(runner, app, client, login):
+    from sqlalchemy import select
+
+    from consortium.accounts.models import Organisation
+
+    result = runner.invoke(
+        args=["create-consortium", "Great Lakes Cooperative", "--manager-email", "boss@glc.example",
+              "--manager-name", "Robin Boss", "--timezone", "America/Detroit",
+              "--password", "a very long password"]
+    )
+    assert result.exit_code == 0, result.output
+    org = db.session.execute(select(Organisation).filter_by(name="Great Lakes Cooperative")).scalar_one()
+    assert org.is_consortium and org.timezone == "America/Detroit"
+    response = client.post("/login", data={"email": "boss@glc.example", "password": "a very long password"})
+    assert response.status_code == 302
+    assert client.get("/verification").status_code == 200
+
+    again = runner.invoke(
+        args=["create-consortium", "Other", "--manager-email", "boss@glc.example",
+              "--manager-name", "X", "--password", "a very long password"]
+    )
+    assert again.exit_code != 0 and "already exists" in again.output

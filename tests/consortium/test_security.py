@@ -2,7 +2,6 @@ import re
 
 import pytest
 
-from consortium import create_app
 from consortium.config import ConfigError, Settings
 from tests.factories import PASSWORD
 
@@ -23,9 +22,8 @@ def test_security_headers_on_every_page(client, make, path):
     assert "Strict-Transport-Security" not in headers  # only in production
 
 
-def test_production_sets_hsts_and_secure_cookies(settings):
-    prod = settings.replace(production=True, session_cookie_secure=True, secret_key="s3cr3t" * 8)
-    app = create_app(prod)
+def test_production_sets_hsts_and_secure_cookies(app_factory):
+    app = app_factory(production=True, session_cookie_secure=True, secret_key="s3cr3t" * 8)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     with app.test_client() as client:
@@ -49,8 +47,8 @@ def test_settings_are_frozen_and_read_only_from_the_given_environment():
     assert "instance" in Settings.from_env({}).database_url
 
 
-def test_anonymous_is_sent_to_login_from_any_non_public_endpoint(settings):
-    app = create_app(settings)
+def test_anonymous_is_sent_to_login_from_any_non_public_endpoint(app_factory):
+    app = app_factory()
 
     @app.get("/not-declared-public")
     def not_declared_public():
@@ -116,3 +114,21 @@ def test_every_non_public_endpoint_of_every_domain_sends_anonymous_to_login(app,
             assert response.headers["Location"].startswith("/login"), rule.endpoint
             checked += 1
     assert checked >= 10
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_used(app_factory):
+    from consortium.extensions import db
+    from consortium.security import LoginAttempt
+
+    app = app_factory(trusted_proxies=1)
+    with app.test_client() as client:
+        client.post(
+            "/login",
+            data={"email": "nobody@example.org", "password": "wrong password"},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+    with app.app_context():
+        ips = db.session.execute(db.select(LoginAttempt.ip)).scalars().all()
+        db.session.execute(db.delete(LoginAttempt))
+        db.session.commit()
+    assert ips == ["203.0.113.9"]
