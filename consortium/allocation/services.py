@@ -108,8 +108,10 @@ def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None
 
     Only a queued run is performed, so a job delivered twice does the work once.
     """
-    run = db.session.get(AllocationRun, run_id)
+    # Locked, so two workers handed the same job cannot both start it.
+    run = db.session.get(AllocationRun, run_id, with_for_update=True, populate_existing=True)
     if run is None or run.status != "queued":
+        db.session.rollback()
         return run
     before = run.audit_state()
     run.status = "running"

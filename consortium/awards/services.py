@@ -55,7 +55,10 @@ def award_for(solicitation: Any) -> Award | None:
 
 def publish_award(run: AllocationRun, user: Any) -> Award:
     """Publish a successful run: award rows, solicitation -> awarded, audit, mail to everyone."""
-    solicitation = run.solicitation
+    # Serialise publishers of one solicitation: the second sees the first's award and stops.
+    solicitation = db.session.get(
+        Solicitation, run.solicitation_id, with_for_update=True, populate_existing=True
+    )
     refusal = runs_allowed(solicitation)
     if refusal:
         raise AllocationError(refusal)
@@ -148,6 +151,7 @@ def _notify_award(award: Award, instance: Any, result: Any) -> None:
 
 def decide_contract(contract: Contract, user: Any, *, accept: bool) -> Contract:
     """Accept or decline within the window; refused after it or once decided."""
+    db.session.refresh(contract, with_for_update=True)  # a concurrent decision is seen, not lost
     at = now()
     if at > contract.accept_by:
         raise AwardError(
