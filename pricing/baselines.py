@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import time
 from collections.abc import Iterable
 
 from pricing import boxes
@@ -144,19 +145,28 @@ class _Greedy:
         return groups
 
 
-def greedy_allocation(problem: Problem, candidates: list[list[int]] | None = None) -> Grouping:
+def greedy_allocation(
+    problem: Problem, candidates: list[list[int]] | None = None, deadline: float | None = None
+) -> Grouping:
     """Greedy over candidate boxes (anchored boxes by default), then merges and moves."""
     if candidates is None:
         candidates = [box for block in problem.blocks for box in anchored_boxes(problem, block)]
     groups = _Greedy(problem).run(candidates)
-    return improve(problem, groups)
+    return improve(problem, groups, deadline=deadline)
 
 
-def improve(problem: Problem, groups: Grouping, rounds: int = 3) -> Grouping:
-    """Merge same-offer groups that fit one box, then move single buyers where it saves money."""
+def improve(
+    problem: Problem, groups: Grouping, rounds: int = 3, deadline: float | None = None
+) -> Grouping:
+    """Merge same-offer groups that fit one box, then move single buyers where it saves money.
+
+    Moves are the slow part on thousands of buyers; they stop at `deadline` (perf_counter).
+    """
     groups = [(o, sorted(m)) for o, m in groups]
     for _ in range(rounds):
-        changed = _merge(problem, groups) | _move(problem, groups)
+        changed = _merge(problem, groups)
+        if deadline is None or time.perf_counter() < deadline:
+            changed |= _move(problem, groups, deadline)
         if not changed:
             break
     return sorted(groups, key=lambda g: (g[0], g[1]))
@@ -182,11 +192,13 @@ def _merge(problem: Problem, groups: Grouping) -> bool:
     return changed
 
 
-def _move(problem: Problem, groups: Grouping) -> bool:
+def _move(problem: Problem, groups: Grouping, deadline: float | None = None) -> bool:
     """Move one buyer to another group when the total falls and both groups stay valid."""
     changed = False
     used = _used(problem, groups)
     for a in range(len(groups)):
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
         for i in list(groups[a][1]):
             oa, ma = groups[a]
             if i not in ma:

@@ -211,7 +211,7 @@ def solve_model(
     warm = _warm_values(problem, candidates, members_of, start or [], level_info)
     build_s = time.perf_counter() - began
     began = time.perf_counter()
-    bound, proven = _run(prob, solver, warm, time_limit_s, mip_gap)
+    bound, proven = _run(prob, solver, warm, max(1.0, time_limit_s - build_s), mip_gap)
     solve_s = time.perf_counter() - began
 
     if prob.status != pulp.LpStatusOptimal and not _has_solution(x):
