@@ -1,0 +1,79 @@
+"""ORM rows to pricing types and back: what goes into an instance, what comes out as award rows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from consortium.allocation import adapter
+from consortium.allocation.models import AllocationRun
+from consortium.awards.models import Award
+from consortium.bids.models import BidVersion
+from consortium.extensions import db
+from consortium.procurement.models import OptIn
+from pricing.check import check_result
+from pricing.errors import InstanceError
+from pricing.tiers import schedule_total
+from tests.consortium.allocation.fakes import fake_solve
+
+
+@pytest.fixture
+def scenario(make, clock):
+    return make.allocation_scenario()
+
+
+def test_withdrawn_opt_ins_are_not_buyers(scenario):
+    opt_in = db.session.scalars(
+        select(OptIn).where(OptIn.district_id == scenario.district_c.org.id)
+    ).one()
+    opt_in.status = "withdrawn"
+    instance, maps = adapter.build_instance(scenario.solicitation)
+    assert [b.id for b in instance.buyers] == sorted(
+        (str(scenario.district_a.org.id), str(scenario.district_b.org.id)), key=int
+    )
+    assert maps.names[str(scenario.district_a.org.id)] == "Apple Creek CUSD"
+    assert set(maps.vendors.values()) == {scenario.vendor_a.org.id, scenario.vendor_b.org.id}
+
+
+def test_policy_overrides_replace_keys_of_the_solicitation_policy(scenario):
+    instance, _ = adapter.build_instance(scenario.solicitation, {"min_group_size": 2})
+    assert instance.policy.min_group_size == 2 and instance.policy.time_limit_s == 10
+
+
+def test_unknown_features_are_left_out_until_a_rule_needs_them(scenario):
+    scenario.district_a.org.district_profile.broadband_mbps = None
+    instance, _ = adapter.build_instance(scenario.solicitation)
+    a = next(b for b in instance.buyers if b.id == str(scenario.district_a.org.id))
+    assert "mbps_per_student" not in a.features and a.features["enrollment"] == 800
+    with pytest.raises(InstanceError) as caught:
+        adapter.build_instance(
+            scenario.solicitation,
+            {"similarity": [{"feature": "mbps_per_student", "max_ratio": 4}]},
+        )
+    assert any("Apple Creek CUSD" in p for p in caught.value.problems)
+
+
+def test_graduated_groups_keep_the_result_amounts_and_show_an_average(scenario, clock):
+    for version in db.session.scalars(select(BidVersion)):
+        version.tiers_mode = "graduated"
+    for opt_in in db.session.scalars(select(OptIn)):
+        opt_in.max_unit_amount = None if opt_in.district_id != scenario.district_c.org.id else 100
+    instance, _ = adapter.build_instance(scenario.solicitation)
+    result = fake_solve(instance)
+    assert check_result(instance, result) == []
+    run = AllocationRun(solicitation=scenario.solicitation, label="graduated", status="succeeded")
+    award = Award(solicitation=scenario.solicitation, run=run, input_sha256="0" * 64)
+    db.session.add(award)
+    contracts = adapter.apply_result(
+        award, instance, result, accept_by=clock.now + timedelta(days=1),
+        starts_on=date(2026, 3, 2), expires_on=date(2027, 3, 2),
+    )
+    group = award.groups[0]
+    offer = next(o for o in instance.offers if o.id == str(group.bid_id))
+    assert group.total_amount == schedule_total(offer, 1_000) == 999 * 2_000 + 1 * 1_500
+    assert group.tiers_mode == "graduated" and group.unit_is_average
+    assert group.unit_amount == round(group.total_amount / 1_000) and group.tier_index == 1
+    assert sum(c.amount for c in contracts) == group.total_amount
+    assert [c.amount for c in contracts] == [a.amount for a in result.assignments]
