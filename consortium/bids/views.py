@@ -23,6 +23,7 @@ from consortium.policy import (
     require,
 )
 from consortium.procurement.models import Solicitation
+from consortium.procurement.services import momentum
 
 bp = Blueprint("bids", __name__, url_prefix="/bids")
 
@@ -188,9 +189,12 @@ def _form_data(version: BidVersion | None) -> dict | None:
     }
 
 
-def _preview(offer, solicitation: Solicitation):
-    """The tier ladder (with the solicitation's committed seats marked) and a price table."""
-    seats = services.demand_of([solicitation])[0][1].seats
+def _preview(offer, solicitation: Solicitation, *, manager: bool = False):
+    """The tier ladder (committed seats marked, when they may be shown) and a price table."""
+    if manager:  # after opening: the consortium sees its own opt-ins anyway
+        seats = momentum(solicitation).seats
+    else:
+        seats = services.demand_of([solicitation])[0][1].seats
     return services.schedule_preview(offer, seats)
 
 
@@ -280,5 +284,5 @@ def opening(solicitation_id: int):
         solicitation=solicitation,
         deadline_passed=deadline_passed,
         opened=opened,
-        preview=lambda offer: _preview(offer, solicitation),
+        preview=lambda offer: _preview(offer, solicitation, manager=True),
     )

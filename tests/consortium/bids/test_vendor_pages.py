@@ -121,3 +121,45 @@ def test_bid_eligibility_comes_from_requirements_and_declarations(
         eligible_offer_ids(world.solicitation, district.org)
     clock.set(world.solicitation.bid_deadline + timedelta(seconds=1))
     assert (offer_id(bid) in eligible_offer_ids(world.solicitation, district.org)) is eligible
+
+
+def test_demand_withholds_cells_that_could_single_out_a_district(world, make, as_):
+    consortium = world.solicitation.consortium
+    lone = make.district(
+        consortium=consortium, name="Lone Pine SD", locale="urban", enrollment=40_000
+    )
+    opt_in(make, world.solicitation, lone, 31_337)
+    page = as_(world.vendor_a).get("/bids/demand").text
+    assert "Fewer than 3 districts have opted in so far" in page
+    assert "31337" not in page.replace(",", "")
+
+    for _ in range(3):
+        opt_in(make, world.solicitation, make.district(consortium=consortium, locale="rural"), 100)
+    page = as_(world.vendor_a).get("/bids/demand").text.replace(",", "")
+    assert "31637" in page  # the total, now over 4 districts
+    assert "<td>rural</td>" in page
+    # The lone urban district's cell is withheld, and so are the rural seats, which would
+    # otherwise give it away by subtraction from the total.
+    assert "31337" not in page and "<td>300</td>" not in page
+    assert "withheld" in page and "fewer than 3" in page
+
+
+def test_vendor_demand_merges_small_cells():
+    from consortium.bids.services import DemandCell, vendor_demand
+    from consortium.procurement.services import Bucket, Momentum
+
+    momentum = Momentum(
+        districts=7,
+        seats=700,
+        by_locale=(Bucket("rural", 4, 400), Bucket("town", 2, 200), Bucket("urban", 1, 100)),
+        by_enrollment=(Bucket("under 500", 5, 500), Bucket("500 to 2,499", 2, 200)),
+    )
+    demand = vendor_demand(momentum)
+    assert demand.by_locale == (
+        DemandCell("rural", 4, 400),
+        DemandCell("other (town, urban)", 3, 300),
+    )
+    assert demand.by_enrollment == (
+        DemandCell("under 500", 5, None),
+        DemandCell("other", None, None),
+    )
