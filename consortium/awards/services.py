@@ -262,6 +262,24 @@ def district_contracts(district_id: int) -> list[Contract]:
     )
 
 
+def district_left_out(district_id: int) -> list[tuple[Award, str]]:
+    """Awards the district opted in to but was not placed in, with the optimiser's reason."""
+    from consortium.procurement.models import OptIn, OptInStatus
+
+    awards = db.session.scalars(
+        select(Award)
+        .join(OptIn, OptIn.solicitation_id == Award.solicitation_id)
+        .where(OptIn.district_id == district_id, OptIn.status == OptInStatus.live)
+        .where(~Award.contracts.any(Contract.district_id == district_id))
+        .order_by(Award.published_at.desc())
+    )
+    left = []
+    for award in awards:
+        reasons = {u["buyer"]: u["reason"] for u in json.loads(award.run.result_json)["unassigned"]}
+        left.append((award, reasons.get(adapter.buyer_id(district_id), "not placed in a group")))
+    return left
+
+
 def vendor_groups(vendor_id: int) -> list[AwardGroup]:
     return list(
         db.session.scalars(

@@ -137,6 +137,7 @@ def my_contracts():
         "awards/contracts.html",
         district=org,
         contracts=services.district_contracts(org.id),
+        left_out=services.district_left_out(org.id),
         at=now(),
     )
 

@@ -211,3 +211,14 @@ def test_manager_reports_list_the_consortiums_awards(client, login, make, scenar
     assert client.get("/awards/reports").status_code == 403
     public = client.get("/awards/").get_data(as_text=True)
     assert f"/awards/{award.id}" in public
+
+
+def test_district_left_out_sees_why(client, login, scenario):
+    run_and_publish(client, login, scenario)
+    login(client, scenario.district_c)
+    page = client.get("/contracts").get_data(as_text=True)
+    assert "No awarded contracts yet." in page
+    assert scenario.solicitation.title in page and "max_unit_amount" in page
+    client.post("/logout")
+    login(client, scenario.district_a)
+    assert "left Apple Creek CUSD out" not in client.get("/contracts").get_data(as_text=True)
