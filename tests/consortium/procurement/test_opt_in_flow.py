@@ -113,7 +113,7 @@ def test_after_the_deadline_nothing_changes(client, login, make, clock, setting)
     login(client, apple)
     page = text(client.get(url(solicitation)))
     assert "Opt-ins closed on" in page and "nothing can change now" in page
-    assert 'action="/solicitations/%d/opt-in"' % solicitation.id not in client.get(url(solicitation)).get_data(as_text=True)
+    assert f'action="{url(solicitation, "opt-in")}"' not in client.get(url(solicitation)).get_data(as_text=True)
     response = client.post(url(solicitation, "opt-in"), data={"quantity": "999", "version": "1"})
     assert response.status_code == 409
     assert "The opt-in deadline passed on Mar 16, 2026" in text(response)

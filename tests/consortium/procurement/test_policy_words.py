@@ -16,6 +16,11 @@ from consortium.procurement.services import (
 from pricing.io import load_instance
 
 
+def wall(*parts: int) -> datetime:
+    """A naive wall-clock time, as a datetime-local input gives it."""
+    return datetime(*parts)  # noqa: DTZ001
+
+
 def test_policy_choices_make_an_allocation_policy_that_pricing_accepts():
     choices = PolicyChoices(enrollment_max_ratio=4, mbps_max_ratio=3.5, same_locale=True,
                             same_state=True, min_group_size=2, max_group_size=8,
@@ -69,16 +74,16 @@ def test_policy_in_plain_words():
 
 def test_deadline_typed_in_the_consortium_zone_is_stored_utc():
     # 5 pm in Chicago in March (after the DST change on March 8, 2026) is 22:00 UTC.
-    typed = datetime(2026, 3, 20, 17, 0)
+    typed = wall(2026, 3, 20, 17, 0)
     stored = to_utc(typed, "America/Chicago")
     assert stored == datetime(2026, 3, 20, 22, 0, tzinfo=UTC)
     assert to_local(stored, "America/Chicago") == typed
-    assert to_utc(datetime(2026, 1, 20, 17, 0), "America/Chicago") == datetime(2026, 1, 20, 23, 0, tzinfo=UTC)
+    assert to_utc(wall(2026, 1, 20, 17, 0), "America/Chicago") == datetime(2026, 1, 20, 23, 0, tzinfo=UTC)
 
 
 def test_a_wall_time_the_clocks_skip_is_refused():
     with pytest.raises(ValueError, match="does not exist in America/Chicago"):
-        to_utc(datetime(2026, 3, 8, 2, 30), "America/Chicago")
+        to_utc(wall(2026, 3, 8, 2, 30), "America/Chicago")
 
 
 @pytest.mark.parametrize(("enrollment", "band"), [
