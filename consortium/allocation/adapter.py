@@ -18,7 +18,13 @@ from sqlalchemy import select
 from consortium.accounts.models import DistrictProfile, Organisation
 from consortium.awards.models import Award, AwardGroup, Contract
 from consortium.bids.models import Bid
-from consortium.bids.services import bid_is_eligible, counting_bids, offer_id
+from consortium.bids.services import (
+    bid_is_eligible,
+    counting_bids,
+    offer_id,
+    tiers_json,
+    version_offer,
+)
 from consortium.extensions import db
 from consortium.procurement.models import OptIn, OptInStatus
 from pricing.errors import InstanceError
@@ -78,26 +84,26 @@ def instance_document(
     offers = []
     pairs = counting_bids(solicitation)
     for bid, version in pairs:
-        oid = offer_id(bid)
-        maps.bids[oid] = bid.id
-        maps.vendors[oid] = bid.vendor_id
-        maps.names[oid] = bid.vendor.name
-        offer: dict[str, Any] = {
-            "id": oid,
-            "vendor": bid.vendor.name,
-            "tiers_mode": version.tiers_mode,
-            "tiers": tiers_json_from_rows(version.tiers),
+        offer = version_offer(bid, version)
+        maps.bids[offer.id] = bid.id
+        maps.vendors[offer.id] = bid.vendor_id
+        maps.names[offer.id] = offer.vendor
+        data: dict[str, Any] = {
+            "id": offer.id,
+            "vendor": offer.vendor,
+            "tiers_mode": offer.tiers_mode,
+            "tiers": tiers_json(offer.tiers),
         }
-        if version.capacity is not None:
-            offer["capacity"] = version.capacity
-        offers.append(offer)
+        if offer.capacity is not None:
+            data["capacity"] = offer.capacity
+        offers.append(data)
     buyers = []
     for opt_in in live_opt_ins(solicitation):
         district = opt_in.district
-        bid_ = buyer_id(district.id)
-        maps.districts[bid_] = district.id
-        maps.names[bid_] = district.name
-        buyer: dict[str, Any] = {"id": bid_, "quantity": opt_in.quantity}
+        key = buyer_id(district.id)
+        maps.districts[key] = district.id
+        maps.names[key] = district.name
+        buyer: dict[str, Any] = {"id": key, "quantity": opt_in.quantity}
         if opt_in.max_unit_amount is not None:
             buyer["max_unit_amount"] = opt_in.max_unit_amount
         buyer["features"] = district_features(district.district_profile)
@@ -111,10 +117,6 @@ def instance_document(
         "policy": policy,
     }
     return document, maps
-
-
-def tiers_json_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"up_to": row["up_to"], "unit_amount": row["unit_amount"]} for row in rows]
 
 
 def build_instance(

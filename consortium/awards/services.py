@@ -19,6 +19,7 @@ from consortium.allocation.services import (
     run_instance,
     run_result,
     runs_allowed,
+    summarise,
 )
 from consortium.audit.services import record
 from consortium.awards.models import Award, AwardGroup, Contract, next_contract_status
@@ -306,9 +307,7 @@ def group_offer(group: AwardGroup) -> Offer:
 
 def unassigned_of(award: Award) -> list[tuple[str, str]]:
     """(district name, reason) for every opted-in district the award left out."""
-    left = json.loads(award.run.result_json).get("unassigned", [])
-    names = adapter.district_names([u["buyer"] for u in left])
-    return [(names.get(u["buyer"], u["buyer"]), u["reason"]) for u in left]
+    return [(name, reason) for _id, name, reason in summarise(award.run).unassigned]
 
 
 @dataclass(frozen=True, slots=True)
