@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from consortium.bids.services import Schedule, schedule_problems
+from consortium.bids.schedules import Schedule, schedule_problems
 from pricing.types import Tier
 
 TIER_ROWS = 6

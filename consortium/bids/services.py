@@ -2,31 +2,38 @@
 
 Services add and flush; the view commits once. Deadlines come from the server
 clock (`consortium.clock.now`), never from the request.
+
+For the allocation engine: `counting_bids(solicitation)`, `offer_id(bid)`,
+`bid_is_eligible(bid, district)` and `eligible_offer_ids(solicitation, district)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from consortium import charts, clock
-from consortium.accounts.models import ACCESSIBILITY_LEVELS as _LEVELS_STRONGEST_FIRST
+from consortium import clock
 from consortium.accounts.models import DistrictProfile, Organisation, User, VendorProfile
 from consortium.audit.services import record
-from consortium.bids.models import TIERS_MODES, Bid, BidVersion, Product, content_hash
+from consortium.bids.demand import Demand, demand_of, open_for_bids, vendor_demand
+from consortium.bids.eligibility import ACCESSIBILITY_LEVELS, eligibility_problems
+from consortium.bids.models import Bid, BidVersion, Product, content_hash
+from consortium.bids.schedules import (
+    Schedule,
+    default_quantities,
+    price_table,
+    schedule_preview,
+    schedule_problems,
+    tiers_json,
+)
 from consortium.extensions import db
 from consortium.notifications.services import notify
 from consortium.procurement import services as procurement
 from consortium.procurement.models import Solicitation, SolicitationStatus
-from pricing.tiers import schedule_total, tier_ranges
 from pricing.types import Offer, Tier
-
-# Ordered from weakest to strongest: a declaration meets a requirement at or below it.
-ACCESSIBILITY_LEVELS = tuple(reversed(_LEVELS_STRONGEST_FIRST))
 
 
 class BidError(Exception):
@@ -43,39 +50,6 @@ class BidsSealed(BidError):
 
 
 # --- eligibility -----------------------------------------------------------------------
-
-
-def accessibility_rank(level: str | None) -> int:
-    """Position of an accessibility level in ACCESSIBILITY_LEVELS (unknown = 'none')."""
-    return ACCESSIBILITY_LEVELS.index(level) if level in ACCESSIBILITY_LEVELS else 0
-
-
-def eligibility_problems(
-    requirements: dict[str, Any] | None,
-    declarations: VendorProfile | None,
-    district_state: str | None,
-) -> list[str]:
-    """Why a vendor's declarations do not meet a solicitation's requirements for one district.
-
-    Empty list = eligible. Pure: reads the requirements dict and the profile's attributes.
-    """
-    requirements = requirements or {}
-    dpa_states = set(getattr(declarations, "dpa_states", None) or [])
-    certifications = set(getattr(declarations, "certifications", None) or [])
-    accessibility = getattr(declarations, "accessibility", None) or "none"
-    problems = []
-    if requirements.get("dpa_required"):
-        if not district_state:
-            problems.append("the district has no state on its profile for the DPA check")
-        elif district_state.upper() not in {s.upper() for s in dpa_states}:
-            problems.append(f"no signed DPA for {district_state}")
-    missing = [c for c in requirements.get("certifications") or [] if c not in certifications]
-    if missing:
-        problems.append("missing certification: " + ", ".join(missing))
-    required_level = requirements.get("accessibility") or "none"
-    if accessibility_rank(accessibility) < accessibility_rank(required_level):
-        problems.append(f"accessibility {accessibility} is below {required_level}")
-    return problems
 
 
 def _district_state(district: Organisation | DistrictProfile) -> str | None:
@@ -121,60 +95,6 @@ def eligible_offer_ids(
     ]
 
 
-# --- schedules ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """A tier schedule as the vendor entered it, checked by `schedule_problems`."""
-
-    tiers_mode: str
-    tiers: tuple[Tier, ...]
-    capacity: int | None = None
-
-    def as_offer(self, id: str = "preview", vendor: str = "") -> Offer:
-        return Offer(id, vendor, self.tiers_mode, self.tiers, self.capacity)  # type: ignore[arg-type]
-
-
-def schedule_problems(schedule: Schedule) -> list[tuple[str, str]]:
-    """(field, message) pairs for every ALLOCATION.md offer rule the schedule breaks."""
-    problems = []
-    if schedule.tiers_mode not in TIERS_MODES:
-        problems.append(("tiers_mode", "must be volume or graduated"))
-    if not schedule.tiers:
-        problems.append(("tiers-0-unit_price", "enter at least one tier"))
-    previous: Tier | None = None
-    for index, tier in enumerate(schedule.tiers):
-        last = index == len(schedule.tiers) - 1
-        if tier.unit_amount < 0:
-            problems.append((f"tiers-{index}-unit_price", "must be zero or more"))
-        if last and tier.up_to is not None:
-            problems.append((f"tiers-{index}-up_to", "the last tier is unbounded: leave it empty"))
-        if not last and tier.up_to is None:
-            problems.append((f"tiers-{index}-up_to", "required on every tier but the last"))
-        if tier.up_to is not None and tier.up_to < 1:
-            problems.append((f"tiers-{index}-up_to", "must be at least 1"))
-        if previous is not None:
-            if (
-                tier.up_to is not None
-                and previous.up_to is not None
-                and tier.up_to <= previous.up_to
-            ):
-                problems.append((f"tiers-{index}-up_to", "must be greater than the tier above"))
-            if tier.unit_amount > previous.unit_amount:
-                problems.append(
-                    (f"tiers-{index}-unit_price", "must not be higher than the tier above")
-                )
-        previous = tier
-    if schedule.capacity is not None and schedule.capacity < 1:
-        problems.append(("capacity", "must be at least 1 (or empty for no limit)"))
-    return problems
-
-
-def tiers_json(tiers: Iterable[Tier]) -> list[dict[str, int | None]]:
-    return [{"up_to": t.up_to, "unit_amount": t.unit_amount} for t in tiers]
-
-
 def version_offer(bid: Bid, version: BidVersion) -> Offer:
     """A bid version as a `pricing` Offer (id from `offer_id`)."""
     return Offer(
@@ -184,25 +104,6 @@ def version_offer(bid: Bid, version: BidVersion) -> Offer:
         tuple(Tier(t["up_to"], t["unit_amount"]) for t in version.tiers),
         version.capacity,
     )
-
-
-def default_quantities(offer: Offer) -> list[int]:
-    """Quantities worth quoting: each tier's bounds and round numbers between."""
-    quantities = {1, 100, 500, 1000, 5000, 10000}
-    for tier in tier_ranges(offer):
-        quantities.add(tier.low)
-        if tier.high is not None:
-            quantities.add(tier.high)
-    return sorted(q for q in quantities if q >= 1)
-
-
-def price_table(offer: Offer, quantities: Sequence[int] | None = None) -> list[dict[str, int]]:
-    """'What N seats would cost': total and average cents per seat for each quantity."""
-    rows = []
-    for quantity in quantities or default_quantities(offer):
-        total = schedule_total(offer, quantity)
-        rows.append({"quantity": quantity, "total": total, "average": total // quantity})
-    return rows
 
 
 # --- products -------------------------------------------------------------------------
@@ -522,68 +423,6 @@ def openings(consortium: Organisation) -> list[tuple[Solicitation, str, int]]:
     return rows
 
 
-def open_for_bids() -> list[Solicitation]:
-    """Published solicitations whose bid deadline is still ahead."""
-    return procurement.open_solicitations(include_closing=True)
-
-
-# A distribution cell (or a total) describing fewer districts than this could single one out:
-# its seats would be that district's own quantity. Such cells are merged or withheld.
-MIN_CELL = 3
-
-
-@dataclass(frozen=True, slots=True)
-class DemandCell:
-    """One row of a demand distribution; None = withheld (fewer than MIN_CELL districts)."""
-
-    label: str
-    districts: int | None
-    seats: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Demand:
-    """Aggregate demand as vendors see it before award: counts only, small cells withheld."""
-
-    districts: int | None
-    seats: int | None
-    by_locale: tuple[DemandCell, ...]
-    by_enrollment: tuple[DemandCell, ...]
-
-
-def _protect(buckets: Sequence[Any]) -> tuple[DemandCell, ...]:
-    cells = [DemandCell(b.label, b.districts, b.seats) for b in buckets if b.districts >= MIN_CELL]
-    small = [b for b in buckets if b.districts < MIN_CELL]
-    districts = sum(b.districts for b in small)
-    if districts >= MIN_CELL:
-        labels = ", ".join(b.label for b in small)
-        cells.append(DemandCell(f"other ({labels})", districts, sum(b.seats for b in small)))
-    elif small:
-        cells.append(DemandCell("other", None, None))
-        # Complementary suppression: otherwise total minus the shown cells gives the withheld seats.
-        smallest = min(range(len(cells) - 1), key=lambda i: (cells[i].districts, i))
-        cells[smallest] = DemandCell(cells[smallest].label, cells[smallest].districts, None)
-    return tuple(cells)
-
-
-def vendor_demand(momentum: Any) -> Demand:
-    """Procurement's Momentum made safe to show vendors before award (see MIN_CELL)."""
-    if momentum.districts < MIN_CELL:
-        return Demand(None, None, (), ())
-    return Demand(
-        momentum.districts,
-        momentum.seats,
-        _protect(momentum.by_locale),
-        _protect(momentum.by_enrollment),
-    )
-
-
-def demand_of(solicitations: Sequence[Solicitation]) -> list[tuple[Solicitation, Demand]]:
-    """Each solicitation with the aggregate demand vendors may see (no district-level data)."""
-    by_id = procurement.momenta([s.id for s in solicitations])
-    return [(s, vendor_demand(by_id[s.id])) for s in solicitations]
-
-
 @dataclass(frozen=True)
 class OpenedBid:
     """One row of the bid-opening page."""
@@ -620,31 +459,18 @@ def vendor_bids(vendor_id: int) -> list[Bid]:
     )
 
 
-__all__ = [
+__all__ = [  # the pure helpers this module re-exports for views and other domains
     "ACCESSIBILITY_LEVELS",
-    "BidError",
-    "BidsSealed",
+    "Demand",
     "Schedule",
-    "bid_is_eligible",
     "content_hash",
-    "counting_bids",
-    "counting_version",
-    "eligible_offer_ids",
+    "default_quantities",
+    "demand_of",
     "eligibility_problems",
-    "open_bids",
-    "submit_bid",
-    "withdraw_bid",
+    "open_for_bids",
+    "price_table",
+    "schedule_preview",
+    "schedule_problems",
+    "tiers_json",
+    "vendor_demand",
 ]
-
-
-def schedule_preview(offer: Offer, seats: int | None) -> dict[str, Any]:
-    """The tier ladder chart with `seats` (aggregate demand, None = withheld) marked, and costs."""
-    quantity = max(seats or 0, 1)
-    chart = charts.tier_ladder(
-        [(t.up_to, t.unit_amount) for t in offer.tiers],
-        quantity,
-        title=f"Price per seat by tier ({offer.tiers_mode})",
-        mode=offer.tiers_mode,
-    )
-    quantities = sorted({*default_quantities(offer), quantity})
-    return {"chart": chart, "costs": price_table(offer, quantities), "seats": seats}

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from consortium.bids.eligibility import eligibility_problems
 from consortium.bids.models import content_hash
-from consortium.bids.services import (
+from consortium.bids.schedules import (
     Schedule,
-    eligibility_problems,
     price_table,
     schedule_preview,
     schedule_problems,

@@ -145,7 +145,7 @@ def test_demand_withholds_cells_that_could_single_out_a_district(world, make, as
 
 
 def test_vendor_demand_merges_small_cells():
-    from consortium.bids.services import DemandCell, vendor_demand
+    from consortium.bids.demand import DemandCell, vendor_demand
     from consortium.procurement.services import Bucket, Momentum
 
     momentum = Momentum(

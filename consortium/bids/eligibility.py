@@ -1,0 +1,44 @@
+"""Whether a vendor's declarations meet a solicitation's requirements for one district (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consortium.accounts.models import ACCESSIBILITY_LEVELS as _LEVELS_STRONGEST_FIRST
+from consortium.accounts.models import VendorProfile
+
+# Ordered from weakest to strongest: a declaration meets a requirement at or below it.
+ACCESSIBILITY_LEVELS = tuple(reversed(_LEVELS_STRONGEST_FIRST))
+
+
+def accessibility_rank(level: str | None) -> int:
+    """Position of an accessibility level in ACCESSIBILITY_LEVELS (unknown = 'none')."""
+    return ACCESSIBILITY_LEVELS.index(level) if level in ACCESSIBILITY_LEVELS else 0
+
+
+def eligibility_problems(
+    requirements: dict[str, Any] | None,
+    declarations: VendorProfile | None,
+    district_state: str | None,
+) -> list[str]:
+    """Why a vendor's declarations do not meet a solicitation's requirements for one district.
+
+    Empty list = eligible. Pure: reads the requirements dict and the profile's attributes.
+    """
+    requirements = requirements or {}
+    dpa_states = set(getattr(declarations, "dpa_states", None) or [])
+    certifications = set(getattr(declarations, "certifications", None) or [])
+    accessibility = getattr(declarations, "accessibility", None) or "none"
+    problems = []
+    if requirements.get("dpa_required"):
+        if not district_state:
+            problems.append("the district has no state on its profile for the DPA check")
+        elif district_state.upper() not in {s.upper() for s in dpa_states}:
+            problems.append(f"no signed DPA for {district_state}")
+    missing = [c for c in requirements.get("certifications") or [] if c not in certifications]
+    if missing:
+        problems.append("missing certification: " + ", ".join(missing))
+    required_level = requirements.get("accessibility") or "none"
+    if accessibility_rank(accessibility) < accessibility_rank(required_level):
+        problems.append(f"accessibility {accessibility} is below {required_level}")
+    return problems
