@@ -12,7 +12,7 @@ from consortium.audit.models import AuditEvent
 from consortium.bids.models import Bid, BidVersion
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage
-from tests.consortium.bids.conftest import bid_form
+from tests.consortium.bids.helpers import bid_form
 
 SCHEDULE = [("999", "12.00"), ("4999", "9.50"), ("", "8.00")]
 

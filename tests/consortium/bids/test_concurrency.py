@@ -14,7 +14,7 @@ from consortium.clock import now
 from consortium.extensions import db
 from consortium.procurement.models import Solicitation
 from pricing.types import Tier
-from tests.consortium.bids.conftest import open_solicitation
+from tests.consortium.bids.helpers import open_solicitation
 from tests.factories import Make
 
 SUBMITTERS = 8

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from consortium.bids.models import Product
 from consortium.bids.services import BidsSealed, bid_is_eligible, eligible_offer_ids, offer_id
 from consortium.extensions import db
-from tests.consortium.bids.conftest import opt_in
+from tests.consortium.bids.helpers import opt_in
 
 
 def test_vendor_keeps_products_that_other_vendors_cannot_touch(world, as_):
