@@ -159,7 +159,7 @@ class SolicitationForm(DeadlinesForm):
     admin_fee = DecimalField(
         "Admin fee (%)", default=Decimal("1.00"), places=2,
         validators=[InputRequired(message="Enter the admin fee in percent (0 for none)."),
-                    NumberRange(min=0, max=20, message="Between 0% and 20%."),
+                    NumberRange(min=0, max=20, message="Between 0%% and 20%%."),
                     _two_decimals("At most two decimals, e.g. 1.25.")],
         description="Paid by the vendor on each award, as cooperatives do.",
     )
@@ -212,7 +212,7 @@ class SolicitationForm(DeadlinesForm):
     mip_gap_pct = DecimalField(
         "Solver optimality gap (%)", default=Decimal("0.1"), places=3,
         validators=[InputRequired(message="Enter the optimality gap in percent."),
-                    NumberRange(min=0, max=50, message="Between 0% and 50%.")],
+                    NumberRange(min=0, max=50, message="Between 0%% and 50%%.")],
         description="The solver stops once its total is proven within this distance of the best.",
     )
 
