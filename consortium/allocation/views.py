@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from consortium import charts
 from consortium.accounts.services import current_org
 from consortium.allocation import jobs, services
 from consortium.allocation.forms import ConfirmForm, RunForm, form_defaults
@@ -98,10 +99,24 @@ def compare(solicitation_id: int):
         for r in services.solicitation_runs(solicitation)
         if (r.id in chosen if chosen else r.done)
     ]
+    summaries = [services.summarise(r) for r in reversed(runs)]
+    answered = [s.run for s in summaries if s.run.total_amount is not None]
+    figure = (
+        charts.bar_chart(
+            [(r.label, 100 * (r.savings_rate or 0)) for r in answered],
+            title="Savings against buying alone, by scenario",
+            value_label="savings (%)",
+            category_label="scenario",
+            percent=True,
+        )
+        if answered
+        else None
+    )
     return render_template(
         "allocation/compare.html",
         solicitation=solicitation,
-        summaries=[services.summarise(r) for r in reversed(runs)],
+        summaries=summaries,
+        figure=figure,
         publish_form=ConfirmForm(),
         award=award_for(solicitation),
     )

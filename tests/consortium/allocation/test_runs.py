@@ -165,6 +165,7 @@ def test_compare_runs_side_by_side(client, login, scenario, solve):
                     "Districts left out", "Gap", "Solver", "Duration"):
         assert measure in page
     assert "$15,000.00" in page and "25.0%" in page
+    assert "Savings against buying alone, by scenario" in page and page.count("<svg") == 1
 
 
 @pytest.mark.parametrize("who", ["district_a", "vendor_a", "other_manager"])
