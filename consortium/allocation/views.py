@@ -122,6 +122,31 @@ def compare(solicitation_id: int):
     )
 
 
+@bp.post("/allocation/runs/<int:run_id>/rerun")
+def rerun(run_id: int):
+    """Run the same policy and solver again (same opt-ins and bids give the same input hash)."""
+    original = _run(run_id)
+    form = ConfirmForm()
+    if not form.validate():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("allocation.run", run_id=original.id), code=303)
+    try:
+        run = services.start_run(
+            original.solicitation,
+            current_user,
+            label=f"{original.label} (re-run)"[:120],
+            policy=original.policy,
+            solver=original.solver if original.solver in services.SOLVERS else None,
+        )
+    except services.AllocationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("allocation.run", run_id=original.id), code=303)
+    db.session.commit()
+    jobs.enqueue_run(run.id)
+    return redirect(url_for("allocation.run", run_id=run.id), code=303)
+
+
 @bp.post("/allocation/runs/<int:run_id>/publish")
 def publish(run_id: int):
     run = _run(run_id)

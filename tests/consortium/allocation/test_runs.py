@@ -193,3 +193,20 @@ def test_manager_overview_lists_solicitations_ready_for_allocation(client, login
     client.post("/logout")
     login(client, scenario.district_a)
     assert client.get("/allocation").status_code == 403
+
+
+def test_a_rerun_reproduces_the_input_and_the_allocation(client, login, scenario, solve):
+    login(client, scenario.manager)
+    start(client, scenario, label="Baseline", same_locale="y")
+    first = db.session.scalars(select(AllocationRun)).one()
+    response = client.post(f"/allocation/runs/{first.id}/rerun")
+    assert response.status_code == 303
+    second = db.session.scalars(select(AllocationRun).where(AllocationRun.id != first.id)).one()
+    assert second.label == "Baseline (re-run)" and second.policy == first.policy
+    assert second.input_sha256 == first.input_sha256
+    assert without_timings(second.result_json) == without_timings(first.result_json)
+
+
+def without_timings(result_json: str) -> dict:
+    """A result without `stats`, the only part ALLOCATION.md lets differ between runs."""
+    return {k: v for k, v in json.loads(result_json).items() if k != "stats"}
