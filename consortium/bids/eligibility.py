@@ -42,3 +42,8 @@ def eligibility_problems(
     if accessibility_rank(accessibility) < accessibility_rank(required_level):
         problems.append(f"accessibility {accessibility} is below {required_level}")
     return problems
+
+
+def declaration_gaps(requirements: dict[str, Any] | None, declarations: Any) -> list[str]:
+    """The problems that hold for every district (certifications, accessibility), not the DPA."""
+    return eligibility_problems({**(requirements or {}), "dpa_required": False}, declarations, None)

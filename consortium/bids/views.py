@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from consortium.accounts.services import current_org
 from consortium.bids import services
+from consortium.bids.eligibility import declaration_gaps
 from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
 from consortium.extensions import db
@@ -23,7 +24,7 @@ from consortium.policy import (
     require,
 )
 from consortium.procurement.models import Solicitation
-from consortium.procurement.services import momentum
+from consortium.procurement.services import describe_requirements, momentum
 
 bp = Blueprint("bids", __name__, url_prefix="/bids")
 
@@ -110,8 +111,18 @@ def product_delete(product_id: int):
 @bp.get("/demand")
 def demand():
     require(can_view_demand(current_user))
-    rows = services.demand_of(services.open_for_bids())
-    return render_template("bids/demand.html", rows=rows)
+    vendor = _vendor()
+    declarations = services.vendor_declarations(vendor.id)
+    rows = [
+        (
+            solicitation,
+            demand,
+            describe_requirements(solicitation.requirements),
+            declaration_gaps(solicitation.requirements, declarations),
+        )
+        for solicitation, demand in services.demand_of(services.open_for_bids())
+    ]
+    return render_template("bids/demand.html", rows=rows, declarations=declarations)
 
 
 # --- sealed bids ----------------------------------------------------------------------
@@ -167,6 +178,7 @@ def bid_form(solicitation_id: int):
         render_template(
             "bids/bid_form.html",
             form=form,
+            requirements=describe_requirements(solicitation.requirements),
             solicitation=solicitation,
             bid=bid,
             latest=latest,

@@ -224,3 +224,20 @@ def test_withdrawal_is_a_version_and_stops_the_bid_counting(world, make, as_, cl
     make.bid(world.vendor_b, world.solicitation)
     clock.set(world.solicitation.bid_deadline + timedelta(minutes=1))
     assert [b.vendor_id for b, _v in counting_bids(world.solicitation)] == [world.vendor_b.org.id]
+
+
+def test_forms_carry_csrf_tokens_and_refuse_posts_without_them(world, make, as_, app):
+    product = make.product(world.vendor_a)
+    client = as_(world.vendor_a)  # signed in before CSRF is switched on
+    url = f"/bids/solicitation/{world.solicitation.id}"
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post(url, data=bid_form(product.id, SCHEDULE)).status_code == 400
+        assert _count(BidVersion) == 0
+        page = client.get(url).text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post(url, data=bid_form(product.id, SCHEDULE, csrf_token=token))
+        assert response.status_code == 302
+        assert _count(BidVersion) == 1
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

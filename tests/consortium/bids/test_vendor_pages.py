@@ -163,3 +163,13 @@ def test_vendor_demand_merges_small_cells():
         DemandCell("under 500", 5, None),
         DemandCell("other", None, None),
     )
+
+
+def test_demand_page_tells_a_vendor_when_its_declarations_fall_short(world, make, as_):
+    lacking = make.vendor(consortium=world.solicitation.consortium, certifications=["LTI 1.3"])
+    page = as_(lacking).get("/bids/demand").text
+    assert "1EdTech OneRoster 1.2 certified." in page
+    assert "missing certification: OneRoster 1.2" in page
+    fine = as_(world.vendor_a).get("/bids/demand").text
+    assert "do not meet" not in fine
+    assert "districts in states where you have signed a DPA" in fine and "IL, IN" in fine
