@@ -165,10 +165,15 @@ def bid_deadline_passed(solicitation: Solicitation) -> bool:
 
 
 def find_bid(solicitation_id: int, vendor_id: int, *, lock: bool = False) -> Bid | None:
+    """The vendor's bid on the solicitation; with lock=True, locked FOR UPDATE and reloaded."""
     query = select(Bid).where(Bid.solicitation_id == solicitation_id, Bid.vendor_id == vendor_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
-    return db.session.scalars(query).first()
+    bid = db.session.scalars(query).first()
+    if lock and bid is not None:
+        # Versions read before the lock may miss one a concurrent submission just committed.
+        db.session.expire(bid, ["versions"])
+    return bid
 
 
 def _ensure_accepting_bids(solicitation: Solicitation) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -192,7 +194,9 @@ def bid_form(solicitation_id: int):
 def _form_data(version: BidVersion | None) -> dict | None:
     if version is None:
         return None
-    rows = [{"up_to": t["up_to"], "unit_price": t["unit_amount"] / 100} for t in version.tiers]
+    rows = [
+        {"up_to": t["up_to"], "unit_price": Decimal(t["unit_amount"]) / 100} for t in version.tiers
+    ]
     return {
         "product": version.product_id,
         "tiers_mode": version.tiers_mode,
