@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextvars
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -289,3 +291,62 @@ def app_factory(settings: Settings) -> Iterator:
     for made_app in made:
         with made_app.app_context():
             db.engine.dispose()
+
+
+# --- browser tests (Playwright driving Debian's Chromium) ---
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@dataclass
+class LiveServer:
+    url: str
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+@pytest.fixture
+def live_server(committing_app: Flask) -> Iterator[LiveServer]:
+    """The app served on a free local port in a thread; data must be committed to be seen.
+
+    Build data with `Make()` (it uses db.session) and `db.session.commit()`; every table is
+    emptied after the test.
+    """
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, committing_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(request):
+    """A Playwright page in Debian's Chromium; skipped with the reason when it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot to test-artifacts/<name>.png (kept by CI)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -56,9 +56,12 @@ class Make:
     def _n(self) -> int:
         return next(_seq)
 
-    def _save(self, *objs: Any) -> None:
+    def save(self, *objs: Any) -> None:
+        """Add and flush (never commit) any rows a factory or test builds by hand."""
         self.session.add_all(objs)
         self.session.flush()
+
+    _save = save
 
     # --- accounts ---
 
@@ -303,10 +306,7 @@ class Make:
             capacity=capacity,
             withdrawn=withdrawn,
             submitted_at=submitted_at or now(),
-            content_hash="",
         )
-        self.session.add(version)
-        self.session.flush()
         version.content_hash = version.compute_hash()
         self._save(version)
         return bid
