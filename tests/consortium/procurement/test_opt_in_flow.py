@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -194,3 +195,22 @@ def test_my_opt_ins_lists_every_consortium_with_phase_and_deadline(client, login
     assert "opt-ins closed" in page and "withdrawn" in page and "$4.50" in page
     assert "Great Lakes Cross-Border Cooperative" in page
     assert "closes in 3 days" in page
+
+
+def test_the_opt_in_form_carries_a_csrf_token(csrf_app, client, login, setting):
+    solicitation, apple, _ = setting
+    # Sign in with the token too (CSRF is on for this test).
+    login_page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
+    client.post("/login", data={"email": apple.email, "password": "correct horse battery staple",
+                                "csrf_token": token})
+    response = client.post(url(solicitation, "opt-in"), data={"quantity": "40", "version": "0"})
+    assert response.status_code == 400  # no token: refused, nothing written
+    assert opt_in_rows(solicitation) == []
+    page = client.get(url(solicitation)).get_data(as_text=True)
+    form = page[page.index(f'action="{url(solicitation, "opt-in")}"'):]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    response = client.post(url(solicitation, "opt-in"),
+                           data={"quantity": "40", "version": "0", "csrf_token": token})
+    assert response.status_code == 302
+    assert opt_in_rows(solicitation) == [(apple.org.id, 40, None, "live", 1)]
