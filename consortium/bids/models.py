@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -129,3 +130,14 @@ def content_hash(payload: dict[str, Any]) -> str:
     """SHA-256 hex digest of canonical JSON (sorted keys, no spaces) of `payload`."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+class AppendOnlyError(RuntimeError):
+    """A stored bid version was about to be changed or deleted."""
+
+
+@event.listens_for(BidVersion, "before_update")
+@event.listens_for(BidVersion, "before_delete")
+def _versions_are_append_only(mapper, connection, version: BidVersion) -> None:
+    # What a vendor submitted is evidence: a receipt hash must stay true of the stored row.
+    raise AppendOnlyError(f"bid version {version.bid_id}#{version.number} is append-only")

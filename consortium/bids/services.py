@@ -254,6 +254,9 @@ def submit_bid(
         field, message = problems[0]
         raise BidError(f"{field}: {message}", field=field)
     bid = _locked_bid(solicitation, vendor, product)
+    _ensure_accepting_bids(
+        solicitation
+    )  # again: waiting for the lock may have crossed the deadline
     previous = _version_snapshot(bid.latest) if bid.versions else None
     bid.product_id = product.id
     version = _append_version(
@@ -264,7 +267,8 @@ def submit_bid(
         tiers=tiers_json(schedule.tiers),
         capacity=schedule.capacity,
     )
-    # The audit trail records the receipt, not the sealed prices: managers read it before opening.
+    # The event carries the receipt, never the sealed prices, and no consortium: it joins the
+    # consortium's trail only through the "bids.opened" event (see open_bids).
     record(
         "bid.submitted",
         bid,
@@ -285,6 +289,7 @@ def withdraw_bid(bid: Bid, user: User | None) -> BidVersion:
     solicitation = bid.solicitation
     _ensure_accepting_bids(solicitation)
     bid = find_bid(bid.solicitation_id, bid.vendor_id, lock=True) or bid
+    _ensure_accepting_bids(solicitation)
     latest = bid.latest
     if latest is None or latest.withdrawn:
         raise BidError("There is no live bid to withdraw.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from consortium.audit.models import AuditEvent
-from consortium.bids.models import BidVersion
+from consortium.bids.models import AppendOnlyError, BidVersion
 from consortium.bids.services import BidsSealed, counting_bids, counting_version
 from consortium.extensions import db
 
@@ -134,8 +134,16 @@ def test_an_altered_bid_shows_that_its_hash_no_longer_matches(world, two_bids, a
     version = db.session.scalars(
         select(BidVersion).where(BidVersion.bid_id == a.id, BidVersion.number == 2)
     ).one()
-    version.tiers = [{"up_to": 999, "unit_amount": 1100}, {"up_to": None, "unit_amount": 900}]
-    db.session.flush()
+    # The ORM refuses to change a stored version; someone with database access can still try.
+    with pytest.raises(AppendOnlyError), db.session.begin_nested():
+        version.tiers = [{"up_to": 999, "unit_amount": 1}, {"up_to": None, "unit_amount": 1}]
+        db.session.flush()
+    db.session.execute(
+        update(BidVersion.__table__)
+        .where(BidVersion.__table__.c.id == version.id)
+        .values(tiers=[{"up_to": 999, "unit_amount": 1100}, {"up_to": None, "unit_amount": 900}])
+    )
+    db.session.expire_all()
     page = manager.get(f"/bids/opening/{world.solicitation.id}")
     assert "DOES NOT MATCH" in page.text
     assert version.content_hash in page.text and version.compute_hash() in page.text
