@@ -247,6 +247,7 @@ def bid_detail(bid_id: int):
         bid=bid,
         counting=counting,
         deadline_passed=services.bid_deadline_passed(bid.solicitation),
+        opened=services.bids_are_open(bid.solicitation),
     )
 
 

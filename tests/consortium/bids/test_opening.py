@@ -156,3 +156,14 @@ def test_vendors_see_their_own_history_with_hashes_after_the_deadline(world, two
     assert page.status_code == 200
     assert all(v.content_hash in page.text for v in a.versions)
     assert "Version 2 counts" in page.text
+
+
+def test_after_opening_the_vendor_sees_its_receipt_hash_checked(world, two_bids, as_, clock):
+    a, _b = two_bids
+    clock.set(world.solicitation.bid_deadline)
+    vendor = as_(world.vendor_a)
+    assert "At bid opening" not in vendor.get(f"/bids/{a.id}").text
+    as_(world.manager_x).post(f"/bids/opening/{world.solicitation.id}")
+    page = vendor.get(f"/bids/{a.id}").text
+    assert "At bid opening" in page and "matches" in page
+    assert page.count(a.versions[1].content_hash) == 3  # history, receipt and recomputed
