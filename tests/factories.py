@@ -319,6 +319,7 @@ class Make:
         consortium: Organisation | None = None,
         policy: dict[str, Any] | None = None,
         requirements: dict[str, Any] | None = None,
+        tiers_mode: str = "volume",
     ) -> AllocationScenario:
         """A solicitation with bids opened and both deadlines passed, ready for allocation runs.
 
@@ -358,10 +359,10 @@ class Make:
                              max_unit_amount=ceiling, status="live"))
         vendors = []
         for name, mode, tiers in (
-            ("Acme Learning", "volume",
+            ("Acme Learning", tiers_mode,
              [{"up_to": 999, "unit_amount": 2_000}, {"up_to": 4_999, "unit_amount": 1_500},
               {"up_to": None, "unit_amount": 1_200}]),
-            ("BrightPath", "volume",
+            ("BrightPath", tiers_mode,
              [{"up_to": 499, "unit_amount": 2_500}, {"up_to": None, "unit_amount": 2_200}]),
         ):
             vendor = self.vendor(consortium=consortium, name=f"{name} {self._n()}")

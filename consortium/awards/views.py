@@ -9,6 +9,7 @@ from consortium import charts
 from consortium.accounts.services import current_org
 from consortium.allocation.forms import ConfirmForm
 from consortium.allocation.views import json_download
+from consortium.awards import reports as award_reports
 from consortium.awards import services
 from consortium.awards.models import Award, AwardGroup, Contract
 from consortium.clock import now
@@ -62,7 +63,7 @@ def reports():
     return render_template(
         "awards/reports.html",
         consortium=org,
-        lines=[(award, services.acceptance(award)) for award in awards],
+        lines=[(award, award_reports.acceptance(award)) for award in awards],
     )
 
 
@@ -95,7 +96,7 @@ def manage(award_id: int):
     return render_template(
         "awards/manage.html",
         award=award,
-        acceptance=services.acceptance(award),
+        acceptance=award_reports.acceptance(award),
         unassigned=services.unassigned_of(award),
     )
 
@@ -103,7 +104,7 @@ def manage(award_id: int):
 @bp.get("/awards/<int:award_id>/report")
 def report(award_id: int):
     award = _award(award_id, manage=True)
-    report = services.savings_report(award)
+    report = award_reports.savings_report(award)
     figures = [
         charts.bar_chart(
             [(r.label, 100 * r.savings_rate) for r in report.by_band],

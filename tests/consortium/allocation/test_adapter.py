@@ -10,7 +10,6 @@ from sqlalchemy import select
 from consortium.allocation import adapter
 from consortium.allocation.models import AllocationRun
 from consortium.awards.models import Award
-from consortium.bids.models import BidVersion
 from consortium.extensions import db
 from consortium.procurement.models import OptIn
 from pricing.check import check_result
@@ -55,9 +54,8 @@ def test_unknown_features_are_left_out_until_a_rule_needs_them(scenario):
     assert any("Apple Creek CUSD" in p for p in caught.value.problems)
 
 
-def test_graduated_groups_keep_the_result_amounts_and_show_an_average(scenario, clock):
-    for version in db.session.scalars(select(BidVersion)):
-        version.tiers_mode = "graduated"
+def test_graduated_groups_keep_the_result_amounts_and_show_an_average(make, clock):
+    scenario = make.allocation_scenario(tiers_mode="graduated")
     for opt_in in db.session.scalars(select(OptIn)):
         opt_in.max_unit_amount = None if opt_in.district_id != scenario.district_c.org.id else 100
     instance, _ = adapter.build_instance(scenario.solicitation)
