@@ -67,7 +67,11 @@ class BidForm(FlaskForm):
     submit = SubmitField("Submit sealed bid")
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[override]
-        ok = super().validate(extra_validators) and self.schedule(check=True) is not None
+        ok = super().validate(extra_validators)
+        # Check the schedule as a whole too (so a bad product does not hide tier errors), unless
+        # a tier input is already unreadable: the schedule rules would then report noise.
+        if not any(sub.errors for row in self.tiers for sub in row):
+            ok = self.schedule(check=True) is not None and ok
         for field in self._all_fields():
             field.errors = [
                 e if str(e).startswith(f"{field.name}:") else f"{field.name}: {e}"

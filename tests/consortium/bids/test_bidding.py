@@ -125,6 +125,12 @@ def test_a_vendor_cannot_bid_with_another_vendors_product(world, make, as_):
     assert response.status_code == 400
     assert "product: Not a valid choice" in response.text
     assert _count(Bid) == 0
+    both = as_(world.vendor_a).post(
+        f"/bids/solicitation/{world.solicitation.id}",
+        data=bid_form(theirs.id, [("999", "12.00"), ("", "13.00")]),
+    )
+    assert "product: Not a valid choice" in both.text
+    assert "tiers-1-unit_price: must not be higher than the tier above" in both.text
 
 
 @pytest.mark.parametrize(
