@@ -200,13 +200,14 @@ class Make:
         *,
         status: str = "open",
         opt_in_days: float = 14,
-        bid_days: float = 21,
+        bid_days: float | None = None,
         clauses: list[Any] | None = None,
         **fields: Any,
     ) -> Any:
         """A solicitation (open by default) whose deadlines are `opt_in_days` / `bid_days` from now.
 
-        Negative days give deadlines in the past; any column may be overridden.
+        `bid_days` defaults to a week after the opt-in deadline. Negative days give deadlines
+        in the past; any column may be overridden.
         """
         from datetime import timedelta
 
@@ -223,7 +224,7 @@ class Make:
             "requirements": {"dpa_required": True, "certifications": ["OneRoster 1.2"],
                              "accessibility": "WCAG 2.1 AA"},
             "opt_in_deadline": at + timedelta(days=opt_in_days),
-            "bid_deadline": at + timedelta(days=bid_days),
+            "bid_deadline": at + timedelta(days=opt_in_days + 7 if bid_days is None else bid_days),
             "acceptance_window_days": 30,
             "policy": {"similarity": [{"feature": "enrollment", "max_ratio": 4.0}],
                        "min_group_size": 1, "max_group_size": None,

@@ -188,6 +188,8 @@ class Solicitation(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     bids_opened_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
+    # Set when the "opt-in deadline approaching" mail went out, so it goes out once.
+    opt_in_reminder_sent_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
 
     consortium: Mapped[Organisation] = relationship()
     clause_links: Mapped[list[SolicitationClause]] = relationship(

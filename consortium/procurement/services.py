@@ -10,13 +10,21 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from consortium.accounts.models import DistrictProfile, Membership, Organisation, User
+from consortium.accounts.models import (
+    Affiliation,
+    AffiliationStatus,
+    DistrictProfile,
+    Membership,
+    Organisation,
+    OrgKind,
+    User,
+)
 from consortium.audit.services import record
 from consortium.clock import now
 from consortium.extensions import db
@@ -564,6 +572,68 @@ def _notify_district(district: Organisation, subject: str, body: str) -> None:
     )
     for email in emails:
         notify(email, subject, body)
+
+
+REMINDER_WINDOW = timedelta(days=2)
+
+
+def send_deadline_reminders(window: timedelta = REMINDER_WINDOW) -> list[Solicitation]:
+    """Once per solicitation, when its opt-in deadline is within `window`: remind the districts.
+
+    Districts that are in are asked to review their quantity and ceiling; verified districts
+    of the consortium that are not in are told they can still join. Returns those reminded.
+    """
+    at = now()
+    due = list(
+        db.session.scalars(
+            select(Solicitation)
+            .where(
+                Solicitation.status == SolicitationStatus.open,
+                Solicitation.opt_in_deadline > at,
+                Solicitation.opt_in_deadline <= at + window,
+                Solicitation.opt_in_reminder_sent_at.is_(None),
+            )
+            .order_by(Solicitation.id)
+            .with_for_update(skip_locked=True)  # two schedulers never remind twice
+        )
+    )
+    for solicitation in due:
+        tz = solicitation.consortium.timezone
+        deadline = localtime(solicitation.opt_in_deadline, tz)
+        live = {o.district_id: o for o in live_opt_ins(solicitation)}
+        for opt_in in live.values():
+            _notify_district(
+                opt_in.district,
+                f"Opt-in deadline approaching: {solicitation.title}",
+                f"{opt_in.district.name} is in for {opt_in.quantity:,} x {solicitation.unit} in "
+                f"\"{solicitation.title}\". Review the quantity and price ceiling before "
+                f"{deadline}; after that nothing can change.",
+            )
+        invited = list(
+            db.session.scalars(
+                select(Organisation)
+                .join(Affiliation, Affiliation.member_id == Organisation.id)
+                .where(
+                    Affiliation.consortium_id == solicitation.consortium_id,
+                    Affiliation.status == AffiliationStatus.verified,
+                    Organisation.kind == OrgKind.district,
+                )
+                .order_by(Organisation.id)
+            )
+        )
+        invited = [d for d in invited if d.id not in live]
+        for district in invited:
+            _notify_district(
+                district,
+                f"Last days to join: {solicitation.title}",
+                f"{solicitation.consortium.name} closes opt-ins for \"{solicitation.title}\" on "
+                f"{deadline}. Opting in commits {district.name} only if the awarded price is "
+                "within the ceiling you set.",
+            )
+        solicitation.opt_in_reminder_sent_at = at
+        record("solicitation.reminded", solicitation, before=None,
+               after={"districts_in": len(live), "districts_invited": len(invited)})
+    return due
 
 
 def opt_in_of(district: Organisation | None, solicitation: Solicitation) -> OptIn | None:

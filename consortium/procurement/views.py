@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import click
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -62,6 +63,16 @@ def acting_district():
     org = current_org()
     require(can_opt_in_for(current_user, org))
     return org
+
+
+@bp.cli.command("remind-deadlines")
+def remind_deadlines_command() -> None:
+    """Mail districts whose opt-in deadline is within two days (run it hourly from cron)."""
+    reminded = services.send_deadline_reminders()
+    db.session.commit()
+    for solicitation in reminded:
+        click.echo(f"reminded: {solicitation.id} {solicitation.title}")
+    click.echo(f"{len(reminded)} solicitation(s) reminded")
 
 
 # ---------------------------------------------------------------- public
