@@ -7,6 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from consortium.accounts.services import current_org
+from consortium.bids.demand import MIN_CELL, vendor_demand
 from consortium.clock import now
 from consortium.extensions import db
 from consortium.policy import (
@@ -40,6 +41,10 @@ bp = Blueprint("procurement", __name__)
 
 # The home page (templates/home.html includes procurement/_home_open.html) calls this.
 bp.add_app_template_global(services.open_solicitations_summary, "open_solicitations_summary")
+# Everyone but the consortium's managers sees momentum as vendors do: small cells withheld,
+# or a vendor could read one district's quantity off the public page.
+bp.add_app_template_filter(vendor_demand, "public_demand")
+bp.add_app_template_global(MIN_CELL, "DEMAND_MIN_CELL")
 
 
 def get_solicitation(solicitation_id: int, *, manage: bool = False) -> Solicitation:
@@ -102,12 +107,13 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
             },
         )
     managing = can_manage_solicitation(current_user, solicitation)
+    momentum = services.momentum(solicitation)
     return render_template(
         "procurement/detail.html",
         solicitation=solicitation,
         tz=solicitation.consortium.timezone,
         phase=phase(solicitation, at),
-        momentum=services.momentum(solicitation),
+        momentum=momentum if managing else vendor_demand(momentum),
         policy_words=services.describe_policy(solicitation.policy),
         requirement_words=services.describe_requirements(solicitation.requirements),
         is_district=is_district,

@@ -44,6 +44,7 @@ def test_public_list_shows_what_takes_opt_ins_or_bids_with_momentum(client, life
         assert title not in page
     assert page.index("Bidding internet") < page.index("Closing soon SIS") < page.index("Open LMS")
     assert "3 districts · 21,800 × seat per year committed" in page
+    assert "Fewer than 3 districts in so far" in page  # the other two have no opt-ins yet
     assert "Opt-ins closes in 5 days" in page
     assert "opt-ins closed Bids closes in 2 days" in page
     # Names of districts never appear on public pages.
@@ -54,8 +55,10 @@ def test_detail_page_for_everyone(client, login, make, lifecycle):
     s = lifecycle["open"]
     page = text(client.get(f"/solicitations/{s.id}"))
     assert "3 districts opted in" in page and "21,800 × seat per year committed" in page
-    assert "rural 2 1,800" in page and "urban 1 20,000" in page
-    assert "under 500 1 300" in page and "10,000 and over 1 20,000" in page
+    # Cells of fewer than 3 districts are merged, so no district's quantity can be read off.
+    assert "other (rural, urban) 3 21,800" in page
+    assert "other (under 500, 500 to 2,499, 10,000 and over) 3 21,800" in page
+    assert "rural 2" not in page and "20,000" not in page.replace("21,800", "")
     assert "A data-privacy agreement signed for each district's state." in page
     assert "1EdTech OneRoster 1.2 certified." in page
     assert "In a group, the largest enrollment is at most 4 times the smallest." in page
@@ -68,6 +71,15 @@ def test_detail_page_for_everyone(client, login, make, lifecycle):
     assert client.get(f"/solicitations/{lifecycle['draft'].id}").status_code == 404
     page = text(client.get(f"/solicitations/{s.id}"))
     assert "Opt in" not in page and "Apple Creek" not in page
+
+
+def test_the_manager_sees_the_full_distribution(client, login, make, lifecycle):
+    login(client, make.manager())
+    page = text(client.get(f"/solicitations/{lifecycle['open'].id}"))
+    assert "rural 2 1,800" in page and "urban 1 20,000" in page
+    assert "under 500 1 300" in page and "10,000 and over 1 20,000" in page
+    page = text(client.get(f"/manage/solicitations/{lifecycle['open'].id}/opt-ins"))
+    assert "Apple Creek CUSD" in page and "Dune Acres SD" in page
 
 
 def test_momentum_is_aggregate_only(lifecycle):
