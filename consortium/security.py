@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -35,6 +36,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def unusable_password() -> str:
+    """A stored value no password verifies against (invited users set theirs by link)."""
+    return "!" + secrets.token_hex(32)
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -181,3 +181,32 @@ class DecisionForm(FlaskForm):
         validators=[InputRequired(message="Choose verify or reject.")],
     )
     note = TextAreaField("Note to the organisation", validators=[Optional(), Length(max=500)])
+
+
+class AddOrganisationForm(FlaskForm):
+    """A signed-in person registers another district or vendor."""
+
+    kind = RegisterForm.kind
+    organisation_name = RegisterForm.organisation_name
+    consortium_id = RegisterForm.consortium_id
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(message="Enter your email."), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = RegisterForm.password
+    confirm = RegisterForm.confirm
+
+
+class AddMemberForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired(message="Enter their email."), Email(), Length(max=254)]
+    )
+    name = StringField("Name", validators=[DataRequired(message="Enter their name."), Length(max=120)])
+    role = SelectField(
+        "Role",
+        choices=options([("member", "Member"), ("admin", "Admin (edits the profile and members)")]),
+        validators=[DataRequired()],
+    )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 
-from flask import g, has_request_context, session
+from flask import current_app, g, has_request_context, session, url_for
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from consortium import security
@@ -25,6 +27,7 @@ from consortium.accounts.models import (
 from consortium.audit.services import record
 from consortium.clock import now
 from consortium.extensions import db
+from consortium.notifications.services import notify
 
 ACTIVE_ORG_KEY = "active_org_id"
 
@@ -163,13 +166,27 @@ def apply_to_consortium(org: Organisation, consortium: Organisation) -> Affiliat
 
 def register(data: Registration) -> User:
     """A new district or vendor organisation with its first (admin) user; applies to a consortium."""
-    if data.kind not in (OrgKind.district, OrgKind.vendor):
+    _check_new_org(data.kind, data.consortium_id)
+    user = create_user(data.name, data.email, data.password)
+    register_organisation(user, data.kind, data.organisation_name, data.consortium_id)
+    return user
+
+
+def _check_new_org(kind: OrgKind | str, consortium_id: int | None) -> Organisation:
+    if kind not in (OrgKind.district, OrgKind.vendor):
         raise AccountError("Register a district or a vendor.", field="kind")
-    consortium = db.session.get(Organisation, data.consortium_id) if data.consortium_id else None
+    consortium = db.session.get(Organisation, consortium_id) if consortium_id else None
     if consortium is None or not consortium.is_consortium:
         raise AccountError("Choose a consortium to join.", field="consortium_id")
-    user = create_user(data.name, data.email, data.password)
-    org = create_organisation(data.kind, data.organisation_name)
+    return consortium
+
+
+def register_organisation(
+    user: User, kind: OrgKind | str, name: str, consortium_id: int | None
+) -> Organisation:
+    """Another district or vendor for an existing user (its admin); applies to a consortium."""
+    consortium = _check_new_org(kind, consortium_id)
+    org = create_organisation(OrgKind(kind), name)
     db.session.add(Membership(user=user, organisation=org, role=Role.admin))
     db.session.flush()
     record(
@@ -180,7 +197,7 @@ def register(data: Registration) -> User:
         consortium_id=consortium.id,
     )
     apply_to_consortium(org, consortium)
-    return user
+    return org
 
 
 def authenticate(email: str, password: str, ip: str) -> User:
@@ -292,3 +309,97 @@ def decide_affiliation(
     record("affiliation." + decision.value, affiliation, before=before,
            after={"status": decision, "note": affiliation.note})
     return affiliation
+
+
+# ---- members of an organisation ----
+
+
+def add_member(org: Organisation, email: str, name: str, role: Role | str) -> tuple[Membership, bool]:
+    """Add a person to `org`; creates their account (no usable password) when new.
+
+    Returns the membership and whether the account was created (then they need an invitation).
+    """
+    email = normalise_email(email)
+    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    created = user is None
+    if created:
+        user = User(name=name.strip() or email, email=email, password_hash=security.unusable_password())
+        db.session.add(user)
+    elif user.membership_in(org) is not None:
+        raise AccountError(f"{email} is already a member.", field="email")
+    membership = Membership(user=user, organisation=org, role=Role(role))
+    db.session.add(membership)
+    db.session.flush()
+    record("membership.added", membership, before=None,
+           after={"email": email, "role": Role(role), "organisation_id": org.id},
+           consortium_id=org.id if org.is_consortium else None)
+    return membership, created
+
+
+def remove_member(membership: Membership) -> None:
+    """Remove a person from an organisation; the last admin stays."""
+    org = membership.organisation
+    admins = [m for m in org.memberships if m.role == Role.admin]
+    if membership.role == Role.admin and len(admins) <= 1:
+        raise AccountError("An organisation needs at least one admin.")
+    before = {"email": membership.user.email, "role": membership.role, "organisation_id": org.id}
+    record("membership.removed", membership, before=before, after=None,
+           consortium_id=org.id if org.is_consortium else None)
+    db.session.delete(membership)
+
+
+# ---- password reset (and invitations, which are the same link) ----
+
+RESET_MAX_AGE = timedelta(hours=48)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def password_token(user: User) -> str:
+    """A signed link token; it dies when the password changes (single use) or after 48 hours."""
+    return _serializer().dumps({"u": user.id, "h": user.password_hash[-12:]})
+
+
+def user_for_token(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=int(RESET_MAX_AGE.total_seconds()))
+    except BadSignature:
+        return None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or user.password_hash[-12:] != data.get("h"):
+        return None
+    return user
+
+
+def send_password_link(user: User, *, invited_to: Organisation | None = None) -> None:
+    link = url_for("accounts.reset_password", token=password_token(user), _external=True)
+    if invited_to is not None:
+        subject = f"You are invited to {invited_to.name}"
+        body = (
+            f"Hello {user.name},\n\nYou have been added to {invited_to.name} on the group-purchasing "
+            f"marketplace. Choose your password here (the link works for 48 hours):\n\n{link}\n"
+        )
+    else:
+        subject = "Reset your password"
+        body = (
+            f"Hello {user.name},\n\nSomeone (hopefully you) asked to reset your password. "
+            f"Choose a new one here (the link works for 48 hours, once):\n\n{link}\n\n"
+            "If it was not you, ignore this message; your password is unchanged.\n"
+        )
+    notify(user.email, subject, body)
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists; say nothing either way."""
+    user = db.session.execute(
+        select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+    if user is not None and user.active:
+        send_password_link(user)
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = security.hash_password(password)
+    record("user.password_set", user, before=None, after={"user_id": user.id})

@@ -10,16 +10,26 @@ from flask_login import current_user
 from consortium import policy, security
 from consortium.accounts import services
 from consortium.accounts.forms import (
+    AddMemberForm,
+    AddOrganisationForm,
     DecisionForm,
     DistrictProfileForm,
+    ForgotPasswordForm,
     JoinConsortiumForm,
     LoginForm,
     RegisterForm,
+    ResetPasswordForm,
     SwitchOrgForm,
     VendorProfileForm,
     options,
 )
-from consortium.accounts.models import Affiliation, AffiliationStatus, Organisation, OrgKind
+from consortium.accounts.models import (
+    Affiliation,
+    AffiliationStatus,
+    Membership,
+    Organisation,
+    OrgKind,
+)
 from consortium.extensions import db
 
 bp = Blueprint("accounts", __name__)
@@ -84,6 +94,8 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
+    if current_user.is_authenticated:
+        return _add_organisation()
     form = RegisterForm()
     form.consortium_id.choices = options((c.id, c.name) for c in services.consortia())
     if request.method == "GET" and request.args.get("kind") in ("district", "vendor"):
@@ -113,6 +125,106 @@ def register():
         "success",
     )
     return redirect(url_for("accounts.profile"))
+
+
+def _add_organisation():
+    """Signed in: register another district or vendor and act for it."""
+    form = AddOrganisationForm()
+    form.consortium_id.choices = options((c.id, c.name) for c in services.consortia())
+    if request.method == "GET" and request.args.get("kind") in ("district", "vendor"):
+        form.kind.data = request.args["kind"]
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("accounts/register.html", form=form, adding=True), status
+    try:
+        org = services.register_organisation(
+            current_user, OrgKind(form.kind.data), form.organisation_name.data, form.consortium_id.data
+        )
+    except services.AccountError as exc:
+        db.session.rollback()
+        _field_error(form, exc)
+        return render_template("accounts/register.html", form=form, adding=True), 400
+    db.session.commit()
+    services.switch_org(current_user, org.id)
+    flash(f"{org.name} is registered; you are now acting for it.", "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("accounts/forgot_password.html", form=form), status
+    services.request_password_reset(form.email.data)
+    db.session.commit()
+    flash(
+        "If an account uses that email, a link to choose a new password is on its way.", "info"
+    )
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = services.user_for_token(token)
+    if user is None:
+        flash("That link has expired or was already used. Ask for a new one.", "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("accounts/reset_password.html", form=form, user=user), status
+    services.set_password(user, form.password.data)
+    db.session.commit()
+    flash("Your password is set. Sign in with it.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/org/members", methods=["GET", "POST"])
+def members():
+    org = _active_org()
+    policy.require(policy.is_member(current_user, org))
+    form = AddMemberForm()
+    editable = policy.can_edit_org(current_user, org)
+    if request.method == "POST":
+        policy.require(editable)
+        if form.validate_on_submit():
+            try:
+                membership, created = services.add_member(
+                    org, form.email.data, form.name.data, form.role.data
+                )
+            except services.AccountError as exc:
+                db.session.rollback()
+                _field_error(form, exc)
+            else:
+                if created:
+                    services.send_password_link(membership.user, invited_to=org)
+                db.session.commit()
+                flash(
+                    f"{membership.user.email} added"
+                    + ("; an invitation to choose a password was sent." if created else "."),
+                    "success",
+                )
+                return redirect(url_for("accounts.members"))
+        return render_template("accounts/members.html", org=org, form=form, editable=editable), 400
+    return render_template("accounts/members.html", org=org, form=form, editable=editable)
+
+
+@bp.post("/org/members/<int:membership_id>/remove")
+def remove_member(membership_id: int):
+    org = _active_org()
+    membership = db.session.get(Membership, membership_id)
+    policy.require(membership is not None and membership.organisation_id == org.id, not_found=True)
+    policy.require(policy.can_edit_org(current_user, org))
+    try:
+        services.remove_member(membership)
+    except services.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("accounts.members"))
+    db.session.commit()
+    flash("Member removed.", "success")
+    return redirect(url_for("accounts.members"))
 
 
 def _active_org() -> Organisation:

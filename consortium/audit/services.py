@@ -18,9 +18,6 @@ from consortium.accounts.models import Affiliation, Organisation
 from consortium.audit.models import GENESIS_HASH, AuditEvent
 from consortium.extensions import db
 
-# Any constant works; it only has to be the same for every writer of the chain.
-_ADVISORY_LOCK_KEY = 7_281_004
-
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
@@ -73,7 +70,11 @@ def _actor() -> tuple[int | None, Organisation | None]:
 def _lock_chain() -> None:
     """Serialise appends so each event chains to the one really before it."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+        # Advisory locks are database-wide; key by schema so separate schemas (parallel test
+        # runs) do not wait for each other. Held until this transaction ends.
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.audit_events'))")
+        )
 
 
 def record(
