@@ -24,6 +24,8 @@ PUBLIC_ENDPOINTS: set[str] = {
     "main.healthz",
     "accounts.login",
     "accounts.register",
+    "accounts.forgot_password",
+    "accounts.reset_password",
 }
 
 
