@@ -63,10 +63,28 @@ def _postgres_url() -> str | None:
     schema = f"test_{os.getpid()}"
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        _drop_abandoned_schemas(conn)
         conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     engine.dispose()
     url = url.update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
+
+
+def _drop_abandoned_schemas(conn) -> None:
+    """Schemas of test runs on this machine whose process is gone (killed runs)."""
+    if os.environ.get("CI") is None and "127.0.0.1" not in str(conn.engine.url.host or ""):
+        return  # a shared remote server: other machines' pids mean nothing here
+    names = conn.execute(
+        sa.text("SELECT nspname FROM pg_namespace WHERE nspname ~ '^test_[0-9]+$'")
+    ).scalars()
+    for name in list(names):
+        pid = int(name.removeprefix("test_"))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        except PermissionError:
+            pass  # alive, someone else's
 
 
 def _resolve_database() -> tuple[str, str]:

@@ -46,6 +46,30 @@ class Actor:
         return self.user.id
 
 
+@dataclass
+class Cast:
+    consortium_x: Organisation
+    consortium_y: Organisation
+    manager_x: Actor
+    manager_y: Actor
+    district_a: Actor
+    district_b: Actor
+    vendor_a: Actor
+    vendor_b: Actor
+
+    def actors(self) -> dict[str, Actor | None]:
+        """Role name -> actor (None for anonymous), in a stable order for parametrised walks."""
+        return {
+            "anonymous": None,
+            "district_a": self.district_a,
+            "district_b": self.district_b,
+            "vendor_a": self.vendor_a,
+            "vendor_b": self.vendor_b,
+            "manager_x": self.manager_x,
+            "manager_y": self.manager_y,
+        }
+
+
 class Make:
     """Factories over the current db.session. Defaults are realistic; override any field."""
 
@@ -182,6 +206,21 @@ class Make:
         if status is not None:
             self.affiliation(org, consortium, status=status)
         return self.member(org, role=role, **user_fields)
+
+    def cast(self) -> Cast:
+        """Everyone a who-may-see-what test needs: two consortia, and two of each role in X."""
+        x = self.consortium(name="Prairie Schools Purchasing Consortium")
+        y = self.consortium(name="Lakeshore Cooperative")
+        return Cast(
+            consortium_x=x,
+            consortium_y=y,
+            manager_x=self.manager(x, name="Morgan Manager-X"),
+            manager_y=self.manager(y, name="Riley Manager-Y"),
+            district_a=self.district(consortium=x, name="Ash Grove SD", state="IL"),
+            district_b=self.district(consortium=x, name="Birch Falls SD", state="IL"),
+            vendor_a=self.vendor(consortium=x, name="Acorn Learning"),
+            vendor_b=self.vendor(consortium=x, name="Beacon EdTech"),
+        )
 
     # --- procurement --- (procurement engineer: make.solicitation, make.clause, make.opt_in)
 

@@ -36,3 +36,18 @@ def test_navigation_follows_the_role(client, make, login):
     login(client, make.district())
     nav = client.get("/").text
     assert ">My district<" in nav and ">Verification<" not in nav
+
+
+def test_cast_gives_every_role_its_own_view(client, make, login):
+    cast = make.cast()
+    seen = {}
+    for role, actor in cast.actors().items():
+        if actor is not None:
+            login(client, actor)
+        seen[role] = client.get("/verification").status_code
+        if actor is not None:
+            client.post("/logout")
+    assert seen == {
+        "anonymous": 302, "district_a": 403, "district_b": 403, "vendor_a": 403,
+        "vendor_b": 403, "manager_x": 200, "manager_y": 200,
+    }
