@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import inspect, or_, select, text
+from sqlalchemy import and_, inspect, or_, select, text
 
 from consortium.accounts.models import Affiliation, Organisation
 from consortium.audit.models import GENESIS_HASH, AuditEvent
@@ -134,10 +134,16 @@ def events_for_consortium(
     until: datetime | None = None,
     limit: int | None = None,
 ) -> list[AuditEvent]:
-    """Events a manager of `consortium` may read: its own and those of its member organisations."""
+    """Events a manager of `consortium` may read: its own, and its members' platform-level ones.
+
+    A member's events that belong to another consortium (an opt-in there, say) stay private.
+    """
     members = select(Affiliation.member_id).where(Affiliation.consortium_id == consortium.id)
     stmt = select(AuditEvent).where(
-        or_(AuditEvent.consortium_id == consortium.id, AuditEvent.actor_org_id.in_(members))
+        or_(
+            AuditEvent.consortium_id == consortium.id,
+            and_(AuditEvent.consortium_id.is_(None), AuditEvent.actor_org_id.in_(members)),
+        )
     )
     if action:
         stmt = stmt.where(AuditEvent.action == action)

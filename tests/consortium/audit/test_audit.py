@@ -153,3 +153,19 @@ def test_audit_page_says_whether_the_chain_holds(client, make, login, database_b
     db.session.execute(text("UPDATE audit_events SET action = 'a.forged' WHERE id = :id"), {"id": event.id})
     page = client.get("/audit/")
     assert f"The chain is broken at event {event.id}" in page.text
+
+
+def test_a_shared_members_events_in_another_consortium_stay_there(app, make):
+    from consortium.audit.services import events_for_consortium
+
+    x, y = make.consortium(name="X"), make.consortium(name="Y")
+    district = make.district(consortium=x)
+    make.affiliation(district.org, y)
+    with app.test_request_context():
+        from flask_login import login_user
+
+        login_user(district.user)
+        record("opt_in.created", district.org, before=None, after={"seats": 40}, consortium_id=y.id)
+        record("district_profile.updated", district.org, before=None, after={"schools": 4})
+    assert [e.action for e in events_for_consortium(x)] == ["district_profile.updated"]
+    assert sorted(e.action for e in events_for_consortium(y)) == ["district_profile.updated", "opt_in.created"]
