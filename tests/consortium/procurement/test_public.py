@@ -45,8 +45,8 @@ def test_public_list_shows_what_takes_opt_ins_or_bids_with_momentum(client, life
     assert page.index("Bidding internet") < page.index("Closing soon SIS") < page.index("Open LMS")
     assert "3 districts · 21,800 × seat per year committed" in page
     assert "Fewer than 3 districts in so far" in page  # the other two have no opt-ins yet
-    assert "Opt-ins closes in 5 days" in page
-    assert "opt-ins closed Bids closes in 2 days" in page
+    assert "Opt-in window closes in 5 days" in page
+    assert "opt-ins closed Bidding closes in 2 days" in page
     # Names of districts never appear on public pages.
     assert "Apple Creek" not in page and "Dune Acres" not in page
 
