@@ -110,3 +110,16 @@ def test_home_page_summary(client, clock, lifecycle):
     assert "Closing soon SIS" in page and "Open LMS" in page and "Bidding internet" not in page
     clock.advance(timedelta(days=2))
     assert [x.solicitation.title for x in open_solicitations_summary()] == ["Open LMS"]
+
+
+def test_detail_links_each_role_to_its_next_step(client, login, make, lifecycle):
+    manager, vendor = make.manager(), make.vendor()
+    login(client, vendor)
+    page = client.get(f"/solicitations/{lifecycle['open'].id}").get_data(as_text=True)
+    assert f'href="/bids/solicitation/{lifecycle["open"].id}"' in page
+    client.post("/logout")
+    login(client, manager)
+    page = client.get(f"/solicitations/{lifecycle['closed'].id}").get_data(as_text=True)
+    assert f'href="/bids/opening/{lifecycle["closed"].id}"' in page
+    page = client.get(f"/solicitations/{lifecycle['open'].id}").get_data(as_text=True)
+    assert "/bids/opening/" not in page  # sealed until the bid deadline
