@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_db)
     app.cli.add_command(demo_logins)
     app.cli.add_command(create_consortium)
+    app.cli.add_command(audit_verify)
 
 
 @click.command("create-db")
@@ -109,3 +110,21 @@ def create_consortium(name: str, manager_email: str, manager_name: str, timezone
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"consortium {org.name!r} created (slug {org.slug}); manager {user.email}")
+
+
+@click.command("audit-verify")
+def audit_verify() -> None:
+    """Re-check every audit event's hash and link; exit 1 naming the broken events."""
+    from sqlalchemy import func, select
+
+    from consortium.audit.models import AuditEvent
+    from consortium.audit.services import verify_chain
+    from consortium.extensions import db
+
+    broken = verify_chain()
+    total = db.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    if broken:
+        raise click.ClickException(
+            f"audit chain broken at event(s) {', '.join(map(str, broken))} of {total}"
+        )
+    click.echo(f"audit chain intact: {total} events")

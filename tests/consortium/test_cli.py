@@ -4,7 +4,7 @@ from consortium.extensions import db
 
 
 def test_commands_are_registered(runner):
-    for command in ("seed-demo", "demo-logins", "worker", "create-db", "create-consortium"):
+    for command in ("seed-demo", "demo-logins", "worker", "create-db", "create-consortium", "audit-verify"):
         result = runner.invoke(args=[command, "--help"])
         assert result.exit_code == 0, command
 
@@ -44,3 +44,19 @@ def test_create_consortium_bootstraps_a_manager(runner, app, client, login):
               "--manager-name", "X", "--password", "a very long password"]
     )
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_audit_verify_reports_the_chain(runner, app, make, database_backend):
+    from sqlalchemy import text
+
+    from consortium.audit.services import record
+
+    event = record("x.one", make.consortium(), before=None, after={"a": 1})
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 0 and "audit chain intact: 1 events" in result.output
+    if database_backend == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+    db.session.execute(text("UPDATE audit_events SET action = 'x.forged' WHERE id = :id"), {"id": event.id})
+    db.session.expire_all()  # the runner shares the test's app context and session
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1 and f"broken at event(s) {event.id}" in result.output
