@@ -82,3 +82,12 @@ def test_home_page_shows_momentum(client, make):
     assert page.status_code == 200
     assert "2,000" in page.text  # students in verified districts
     assert "Register your district" in page.text
+
+
+def test_home_tells_a_pending_district_what_comes_next(client, make, login):
+    consortium = make.consortium(name="Great Lakes Cooperative")
+    district = make.district(consortium=consortium, status="pending")
+    login(client, district)
+    page = client.get("/").text
+    assert "Great Lakes Cooperative" in page and ">pending<" in page
+    assert "A manager verifies you before you can opt in" in page
