@@ -118,6 +118,8 @@ def build_world(make, clock) -> World:
     world.slugs["consortium X"] = x.slug
     colleague = make.member(actors[DA].org, role="member", name="Casey Apple")
     world.ids["membership in A"] = colleague.user.memberships[0].id
+    colleague = make.member(actors[VB].org, role="member", name="Robin Bright")
+    world.ids["membership in vendor B"] = colleague.user.memberships[0].id
     world.ids["affiliation of A"] = actors[DA].org.affiliation_with(x).id
     applicant = make.district(consortium=x, status="pending", name="Cottonwood Applicant SD")
     world.ids["pending affiliation"] = applicant.org.affiliation_with(x).id
@@ -326,6 +328,8 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
     "accounts.remove_member": {"POST": [
         Case("a member of district A", {DA}, ids(membership_id="membership in A"), data=EMPTY,
              hidden=True),
+        Case("a member of vendor B", {VB}, ids(membership_id="membership in vendor B"),
+             data=EMPTY, hidden=True),
     ]},
     "accounts.logout": {"POST": [Case("sign out", SIGNED_IN, data=EMPTY)]},
     "accounts.profile": {
@@ -447,6 +451,8 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
     "bids.receipt": {"GET": [
         Case("A's receipt before the deadline", {VA},
              lambda w: {"bid_id": w["bid of A (open)"], "number": 1}, hidden=True),
+        Case("B's receipt before the deadline", {VB},
+             lambda w: {"bid_id": w["bid of B (open)"], "number": 1}, hidden=True),
         Case("A's receipt past the deadline, unopened", {VA},
              lambda w: {"bid_id": w["bid of A (sealed)"], "number": 1}, hidden=True),
         Case("B's opened receipt", {VB, MX},
@@ -499,6 +505,8 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
         # The manager may read the contract but only the district decides.
         Case("accept district A's contract", {DA}, ids(contract_id="contract of district A"),
              data=form({"decision": "accept"}), hidden=True, deny={MX: 403}),
+        Case("decline district B's contract", {DB}, ids(contract_id="contract of district B"),
+             data=form({"decision": "decline"}), hidden=True, deny={MX: 403}),
     ]},
     "awards.my_groups": {"GET": [Case("own groups", VENDORS)]},
     "awards.group": {"GET": [
@@ -573,6 +581,14 @@ class Walker:
             db.session.expire_all()
 
 
+def world_rows(connection) -> dict[str, int]:
+    """Row counts of every table (the walk must leave the world exactly as it found it)."""
+    return {
+        table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in db.metadata.sorted_tables
+    }
+
+
 def is_login_redirect(outcome: Outcome) -> bool:
     """The default-deny guard's answer: to the sign-in page, to come back afterwards."""
     return outcome.status in (301, 302, 303) and "/login?next=" in outcome.location
@@ -645,6 +661,7 @@ def test_every_rule_is_reached_by_a_case(app, world):
 def test_access_matrix(app, world, sessions):
     """Every case of MATRIX with every role; one failure lists every mismatch."""
     walker = Walker(app, sessions)
+    rows_before = world_rows(walker.connection)
     mismatches = []
     count = 0
     for endpoint, method, case, url, _params in requests(app, world):
@@ -664,6 +681,7 @@ def test_access_matrix(app, world, sessions):
                     f"got {outcome.describe()}, expected {expected}"
                 )
     assert count > 400
+    assert world_rows(walker.connection) == rows_before, "a request of the walk was not rolled back"
     assert not mismatches, f"{len(mismatches)} of {count} requests differ from MATRIX:\n" + "\n".join(
         mismatches
     )
