@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -158,8 +159,8 @@ def solve_model(
                     members_of[c, o, t, k] = members
                     x_keys.extend((i, c, o, t, k) for i in members)
 
-    y = {key: pulp.LpVariable("y_" + "_".join(map(str, key)), cat="Binary") for key in y_keys}
-    x = {key: pulp.LpVariable("x_" + "_".join(map(str, key)), cat="Binary") for key in x_keys}
+    y = {key: prob.add_variable("y_" + "_".join(map(str, key)), 0, 1, cat="Binary") for key in y_keys}
+    x = {key: prob.add_variable("x_" + "_".join(map(str, key)), 0, 1, cat="Binary") for key in x_keys}
     of_buyer: dict[int, list[pulp.LpVariable]] = {}
     of_offer: dict[int, list[tuple[int, pulp.LpVariable]]] = {}
     for (i, _c, o, _t, _k), var in x.items():
@@ -208,14 +209,23 @@ def solve_model(
         if served_target:
             prob += served >= served_target, "serve_the_maximum_quantity"
 
-    warm = _warm_values(problem, candidates, members_of, start or [], level_info)
     build_s = time.perf_counter() - began
+    if not x:  # nothing can be served: the empty allocation is the proven optimum
+        return Solved([], 0.0, 0.0, True, build_s, 0.0, 0, prob.numConstraints())
+    warm = _warm_values(problem, candidates, members_of, start or [], level_info)
     began = time.perf_counter()
-    bound, proven = _run(prob, solver, warm, max(1.0, time_limit_s - build_s), mip_gap)
+    try:
+        bound, proven = _run(prob, solver, warm, max(1.0, time_limit_s - build_s), mip_gap)
+    except pulp.PulpSolverError:
+        # Seen with PuLP's bundled CBC 2.10.3: a segfault when its time limit hits on a
+        # warm-started model. The caller keeps its heuristic grouping; nothing is proven.
+        bound, proven = None, False
+        for var in x.values():
+            var.varValue = None
     solve_s = time.perf_counter() - began
 
     if prob.status != pulp.LpStatusOptimal and not _has_solution(x):
-        return Solved([], None, bound, False, build_s, solve_s, len(x) + len(y), len(prob.constraints))
+        return Solved([], None, bound, False, build_s, solve_s, len(x) + len(y), prob.numConstraints())
     groups: Grouping = []
     for key in y_keys:
         members = [i for i in members_of[key] if (x[(i, *key)].varValue or 0) > 0.5]
@@ -223,7 +233,7 @@ def solve_model(
             groups.append((key[1], sorted(members)))
     objective = pulp.value(prob.objective)
     return Solved(
-        groups, objective, bound, proven, build_s, solve_s, len(x) + len(y), len(prob.constraints)
+        groups, objective, bound, proven, build_s, solve_s, len(x) + len(y), prob.numConstraints()
     )
 
 
@@ -316,14 +326,18 @@ def _run(
         handle, log_path = tempfile.mkstemp(suffix=".log")
         os.close(handle)
         try:
-            engine = pulp.PULP_CBC_CMD(
-                msg=False,
-                timeLimit=time_limit_s,
-                gapRel=mip_gap,
-                warmStart=bool(warm),
-                logPath=log_path,
-                threads=1,
-            )
+            with warnings.catch_warnings():
+                # The CBC binary bundled with PuLP 3 is the one this project uses (pulp<4 is
+                # pinned); its notice about PuLP 4 is not ours to act on.
+                warnings.filterwarnings("ignore", "PULP_CBC_CMD is deprecated", DeprecationWarning)
+                engine = pulp.PULP_CBC_CMD(
+                    msg=False,
+                    timeLimit=time_limit_s,
+                    gapRel=mip_gap,
+                    warmStart=bool(warm),
+                    logPath=log_path,
+                    threads=1,
+                )
             prob.solve(engine)
             with open(log_path, encoding="utf-8", errors="replace") as fh:
                 log = fh.read()
@@ -332,7 +346,15 @@ def _run(
         proven = prob.status == pulp.LpStatusOptimal and "Result - Optimal solution found" in log
         match = _CBC_BOUND.findall(log)
         bound = float(match[-1]) if match else None
-        if proven and bound is None:
-            bound = pulp.value(prob.objective)
+        if proven:
+            # CBC prints its last 'best possible' before the search completes; once it says
+            # optimal, the objective is proven within the relative gap it was given.
+            objective = pulp.value(prob.objective)
+            proven_bound = objective - mip_gap * abs(objective)
+            if prob.sense == pulp.LpMaximize:
+                proven_bound = objective + mip_gap * abs(objective)
+            bound = proven_bound if bound is None else (
+                max(bound, proven_bound) if prob.sense == pulp.LpMinimize else min(bound, proven_bound)
+            )
         return bound, proven
     raise ValueError(f"unknown solver {solver!r}: choose one of {', '.join(SOLVERS)}")

@@ -119,15 +119,9 @@ def test_engine_matches_exhaustive_search_on_tiny_instances(seed: int) -> None:
             # CBC may under-report `optimal` (the xfail tests below); it never over-reports it.
 
 
-# --- engine bugs found here, to be fixed in pricing/ -------------------------------------
+# --- engine bugs found here, fixed in pricing/model.py -----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pricing.model._run: CBC's bound is the last 'best possible' of the log, printed before "
-    "the search completed; after 'Search completed' the bound is the objective. The engine then "
-    "sees a 0.15% gap on a proven optimum and reports status feasible.",
-)
 def test_cbc_proven_optimum_is_reported_optimal() -> None:
     base = generate_instance(7, 2, 10)
     instance = replace(base, policy=replace(base.policy, similarity=LOOSE[:2], mip_gap=0.0))
@@ -139,12 +133,6 @@ def test_cbc_proven_optimum_is_reported_optimal() -> None:
     assert result.bound == result.total_amount
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pricing.model._run: on an empty model (nothing can be served) CBC's log has no "
-    "'Result - Optimal solution found', so both phases count as unproven and the trivial "
-    "optimum (serve 0, pay 0) is reported feasible; HiGHS reports it optimal.",
-)
 def test_cbc_reports_the_empty_allocation_optimal() -> None:
     base = generate_instance(5, 2, 0)
     instance = replace(base, policy=replace(base.policy, min_group_size=2, mip_gap=0.0))
@@ -153,13 +141,6 @@ def test_cbc_reports_the_empty_allocation_optimal() -> None:
     assert checked(instance, "cbc").status == "optimal"  # got: feasible
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pricing.model._run lets pulp.PulpSolverError escape: CBC 2.10.3 (PuLP's bundled "
-    "binary) segfaults on some warm-started models when its -sec limit hits (seen on "
-    "bench_instance(200, 1), time_limit_s=1.0, about 1 run in 25). solve() then raises instead "
-    "of returning the heuristic allocation as feasible (or status error with a message).",
-)
 def test_a_solver_crash_still_returns_a_valid_result(monkeypatch: pytest.MonkeyPatch) -> None:
     import pulp
 
@@ -193,7 +174,7 @@ def test_same_instance_same_result(solver: str) -> None:
 
 @pytest.mark.parametrize(
     ("solver", "time_limit_s"),
-    # CBC at 1 s is left out: CBC 2.10.3 sometimes segfaults there (see the xfail test below).
+    # CBC at 1 s is left out: CBC 2.10.3 sometimes segfaults there (see the crash test above).
     [("highs", 0.01), ("cbc", 0.01), ("highs", 1.0)],
 )
 def test_time_limit_never_claims_optimal(solver: str, time_limit_s: float) -> None:
@@ -266,7 +247,7 @@ def test_rule_2_ceiling_leaves_a_buyer_out(solver: str) -> None:
     capped_instance = hand(
         [buyer("a", max_unit_amount=850)], [Offer("mid", "Mid", "volume", (Tier(None, 900),))]
     )
-    capped = checked(capped_instance, solver)  # CBC says feasible on an empty model (xfail above)
+    capped = checked(capped_instance, solver)
     assert exhaustive_optimum(capped_instance) == (0, 0)
     assert capped.served_quantity == 0
     assert [u.buyer for u in capped.unassigned] == ["a"]
