@@ -99,6 +99,7 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(400, page(400))
     app.register_error_handler(403, page(403))
     app.register_error_handler(404, page(404))
+    app.register_error_handler(413, page(400, "The file is too large (16 MB at most)."))
     app.register_error_handler(429, page(429))
     app.register_error_handler(500, page(500))
     app.register_error_handler(

@@ -120,6 +120,7 @@ class Settings:
             "STRIPE_PUBLISHABLE_KEY": self.stripe_publishable_key,
             "STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret,
             "SMTP_HOST": self.smtp_host,
+            "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # district CSV imports
         }
 
     def public_dict(self) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -209,4 +210,18 @@ class AddMemberForm(FlaskForm):
         "Role",
         choices=options([("member", "Member"), ("admin", "Admin (edits the profile and members)")]),
         validators=[DataRequired()],
+    )
+
+
+class DistrictImportForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[
+            FileRequired(message="Choose a CSV file."),
+            FileAllowed(["csv", "txt"], message="Upload a .csv file."),
+        ],
+        description=(
+            "NCES Common Core of Data LEA layout: LEAID, LEA_NAME, ST, MEMBER, and optionally "
+            "SCH, ULOCAL (locale code), BROADBAND_MBPS, SIS. Up to 20,000 rows."
+        ),
     )

@@ -8,11 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from consortium import policy, security
-from consortium.accounts import services
+from consortium.accounts import imports, services
 from consortium.accounts.forms import (
     AddMemberForm,
     AddOrganisationForm,
     DecisionForm,
+    DistrictImportForm,
     DistrictProfileForm,
     ForgotPasswordForm,
     JoinConsortiumForm,
@@ -348,6 +349,34 @@ def decide(affiliation_id: int):
     verb = "verified" if affiliation.status == AffiliationStatus.verified else "rejected"
     flash(f"{affiliation.member.name} is {verb}.", "success")
     return redirect(url_for("accounts.verification"))
+
+
+@bp.route("/verification/import", methods=["GET", "POST"])
+def import_districts():
+    """A manager imports districts from a CCD file: all rows or none."""
+    consortium = _managed_consortium()
+    form = DistrictImportForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("accounts/import.html", form=form, consortium=consortium), status
+    raw = form.file.data.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # CCD files from older years
+    result = imports.import_districts(consortium, text, current_user)
+    if not result.ok:
+        db.session.rollback()
+        return render_template(
+            "accounts/import.html", form=form, consortium=consortium, errors=result.errors
+        ), 400
+    db.session.commit()
+    flash(
+        f"Imported {result.created + result.updated} districts "
+        f"({result.created} new, {result.updated} updated); all are verified for {consortium.name}.",
+        "success",
+    )
+    return redirect(url_for("accounts.verification", status="verified"))
 
 
 @bp.get("/orgs/<slug>")

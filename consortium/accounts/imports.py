@@ -1,0 +1,215 @@
+"""Bulk import of districts from a CSV in the NCES Common Core of Data LEA layout.
+
+All or nothing: every row is checked first; one bad row and nothing changes, and the
+manager sees every row's errors. Imported districts are verified by the importing
+consortium (its managers vouch for the file). Re-importing updates by NCES id.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from consortium.accounts.models import (
+    Affiliation,
+    AffiliationStatus,
+    DistrictProfile,
+    Organisation,
+    OrgKind,
+    User,
+)
+from consortium.audit.services import record
+from consortium.clock import now
+from consortium.extensions import db
+
+MAX_ROWS = 20_000
+
+# CCD column names first, then friendlier aliases.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "nces_id": ("LEAID", "NCES_ID"),
+    "name": ("LEA_NAME", "NAME"),
+    "state": ("ST", "LSTATE", "STATE"),
+    "enrollment": ("MEMBER", "ENROLLMENT", "TOTAL_ENROLLMENT"),
+    "schools": ("SCH", "OPERATIONAL_SCHOOLS", "SCHOOLS"),
+    "locale": ("ULOCAL", "ULOCALE", "LOCALE"),
+    "broadband_mbps": ("BROADBAND_MBPS", "BANDWIDTH_MBPS"),
+    "sis": ("SIS",),
+}
+REQUIRED = ("nces_id", "name", "state", "enrollment")
+
+# NCES urban-centric locale codes: 11-13 city, 21-23 suburb, 31-33 town, 41-43 rural.
+LOCALE_BY_CODE_PREFIX = {"1": "urban", "2": "suburban", "3": "town", "4": "rural"}
+LOCALE_WORDS = {"city": "urban", "urban": "urban", "suburb": "suburban", "suburban": "suburban",
+                "town": "town", "rural": "rural"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based line number in the file, header = 1
+    column: str
+    message: str
+
+
+@dataclass
+class DistrictRow:
+    row: int
+    nces_id: str
+    name: str
+    state: str
+    enrollment: int
+    schools: int | None
+    locale: str | None
+    broadband_mbps: int | None
+    sis: str | None
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _locale(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    word = value.split("-", 1)[-1].strip().split(":")[0].strip().lower()
+    if value[:2].isdigit():
+        return LOCALE_BY_CODE_PREFIX.get(value[0])
+    return LOCALE_WORDS.get(word) or LOCALE_WORDS.get(value.lower())
+
+
+def _int(value: str, *, minimum: int) -> int | None:
+    value = value.strip().replace(",", "")
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        try:
+            number = int(float(value))
+        except ValueError:
+            raise ValueError("not a whole number") from None
+    if number < minimum:
+        raise ValueError(f"must be at least {minimum}")
+    return number
+
+
+def parse(text: str) -> tuple[list[DistrictRow], list[RowError]]:
+    """Check every row; return the rows and every error found."""
+    from consortium.accounts.forms import REGIONS
+
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    headers = {h.strip().upper(): h for h in (reader.fieldnames or []) if h}
+    columns = {
+        key: next((headers[a] for a in aliases if a in headers), None)
+        for key, aliases in COLUMNS.items()
+    }
+    missing = [COLUMNS[key][0] for key in REQUIRED if columns[key] is None]
+    if missing:
+        return [], [RowError(1, ", ".join(missing), "required column is missing")]
+
+    rows: list[DistrictRow] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for line, record_ in enumerate(reader, start=2):
+        if line - 1 > MAX_ROWS:
+            errors.append(RowError(line, "", f"more than {MAX_ROWS} rows; split the file"))
+            break
+
+        def cell(key: str, record_=record_) -> str:
+            column = columns[key]
+            return (record_.get(column) or "").strip() if column else ""
+
+        row_errors: list[RowError] = []
+        nces_id = cell("nces_id")
+        if not (nces_id.isdigit() and len(nces_id) == 7) and not (4 <= len(nces_id) <= 20 and nces_id.replace("-", "").isalnum()):
+            row_errors.append(RowError(line, columns["nces_id"], "use the 7-digit NCES LEA id (or a provincial id)"))
+        elif nces_id in seen:
+            row_errors.append(RowError(line, columns["nces_id"], f"same id as row {seen[nces_id]}"))
+        name = cell("name")
+        if not name or len(name) > 200:
+            row_errors.append(RowError(line, columns["name"], "a name of 1 to 200 characters is needed"))
+        state = cell("state").upper()
+        if state not in REGIONS:
+            row_errors.append(RowError(line, columns["state"], f"unknown state or province {state!r}"))
+        values: dict[str, int | None] = {}
+        for key, minimum in (("enrollment", 1), ("schools", 1), ("broadband_mbps", 0)):
+            try:
+                values[key] = _int(cell(key), minimum=minimum)
+            except ValueError as exc:
+                row_errors.append(RowError(line, columns[key] or key, str(exc)))
+                values[key] = None
+        if values["enrollment"] is None and not any(e.column == columns["enrollment"] for e in row_errors):
+            row_errors.append(RowError(line, columns["enrollment"], "enrollment is needed"))
+        locale = _locale(cell("locale"))
+        if cell("locale") and locale is None:
+            row_errors.append(RowError(line, columns["locale"], "use an NCES locale code (11-43) or rural/town/suburban/urban"))
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        seen[nces_id] = line
+        rows.append(
+            DistrictRow(line, nces_id, name, state, values["enrollment"], values["schools"],
+                        locale, values["broadband_mbps"], cell("sis") or None)
+        )
+    return rows, errors
+
+
+def import_districts(consortium: Organisation, text: str, by: User) -> ImportResult:
+    """Create or update the file's districts and verify them for `consortium`, or change nothing."""
+    rows, errors = parse(text)
+    if errors:
+        return ImportResult(errors=errors)
+    if not rows:
+        return ImportResult(errors=[RowError(2, "", "the file has no district rows")])
+    from consortium.accounts.services import create_organisation
+
+    existing = {
+        p.nces_id: p
+        for p in db.session.execute(
+            select(DistrictProfile).where(DistrictProfile.nces_id.in_([r.nces_id for r in rows]))
+        ).scalars()
+    }
+    result = ImportResult()
+    for row in rows:
+        profile = existing.get(row.nces_id)
+        if profile is None:
+            org = create_organisation(OrgKind.district, row.name)
+            profile = org.district_profile
+            before = None
+            result.created += 1
+        else:
+            org = profile.organisation
+            before = profile.as_dict()
+            result.updated += 1
+        profile.nces_id = row.nces_id
+        profile.state = row.state
+        profile.enrollment = row.enrollment
+        for key in ("schools", "locale", "broadband_mbps", "sis"):
+            if getattr(row, key) is not None:
+                setattr(profile, key, getattr(row, key))
+        affiliation = org.affiliation_with(consortium)
+        if affiliation is None:
+            affiliation = Affiliation(consortium=consortium, member=org)
+            db.session.add(affiliation)
+        if affiliation.status != AffiliationStatus.verified:
+            affiliation.status = AffiliationStatus.verified
+            affiliation.decided_at = now()
+            affiliation.decided_by = by
+            affiliation.note = "Imported from a CCD file"
+        db.session.flush()
+        if before != profile.as_dict():
+            record("district.imported", profile, before=before,
+                   after={"name": org.name, **profile.as_dict()}, consortium_id=consortium.id)
+    record("districts.import_finished", consortium, before=None,
+           after={"created": result.created, "updated": result.updated})
+    return result

@@ -1,0 +1,88 @@
+import io
+
+from sqlalchemy import func, select
+
+from consortium.accounts.imports import parse
+from consortium.accounts.models import DistrictProfile, Organisation
+from consortium.audit.models import AuditEvent
+from consortium.extensions import db
+from consortium.policy import is_verified_member
+
+GOOD = """LEAID,LEA_NAME,ST,MEMBER,SCH,ULOCAL,BROADBAND_MBPS
+1700001,Prairie Ridge CUSD 201,IL,1240,4,42,300
+1700002,Heron Lake SD 12,il,"1,415",2,43-Rural: Remote,100
+1800003,Gary Community Schools,IN,4100,12,13,
+"""
+
+
+def _upload(client, text, name="districts.csv"):
+    return client.post(
+        "/verification/import",
+        data={"file": (io.BytesIO(text.encode()), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def _count(model):
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_manager_imports_a_ccd_file(client, make, login):
+    consortium = make.consortium()
+    login(client, make.manager(consortium))
+    assert "Import districts" in client.get("/verification/import").text
+    response = _upload(client, GOOD)
+    assert response.status_code == 302
+    profiles = {p.nces_id: p for p in db.session.execute(select(DistrictProfile)).scalars()}
+    heron = profiles["1700002"]
+    assert (heron.organisation.name, heron.state, heron.enrollment, heron.locale) == (
+        "Heron Lake SD 12", "IL", 1415, "rural",
+    )
+    assert profiles["1800003"].locale == "urban" and profiles["1800003"].broadband_mbps is None
+    assert all(is_verified_member(p.organisation, consortium) for p in profiles.values())
+    actions = db.session.execute(select(AuditEvent.action)).scalars().all()
+    assert actions.count("district.imported") == 3 and "districts.import_finished" in actions
+
+
+def test_reimport_updates_by_nces_id(client, make, login):
+    consortium = make.consortium()
+    login(client, make.manager(consortium))
+    _upload(client, GOOD)
+    orgs = _count(Organisation)
+    _upload(client, GOOD.replace("1700001,Prairie Ridge CUSD 201,IL,1240", "1700001,Prairie Ridge CUSD 201,IL,1300"))
+    assert _count(Organisation) == orgs
+    profile = db.session.execute(select(DistrictProfile).filter_by(nces_id="1700001")).scalar_one()
+    assert profile.enrollment == 1300
+
+
+def test_one_bad_row_imports_nothing_and_every_error_is_listed(client, make, login):
+    consortium = make.consortium()
+    login(client, make.manager(consortium))
+    orgs = _count(Organisation)
+    bad = GOOD + "12,No Id,ZZ,-4,1,99,\n1700001,Duplicate,IL,10,1,41,\n"
+    response = _upload(client, bad)
+    assert response.status_code == 400
+    assert "Nothing was imported" in response.text
+    for expected in ("7-digit NCES LEA id", "unknown state or province", "must be at least 1",
+                     "NCES locale code", "same id as row 2"):
+        assert expected in response.text
+    assert _count(Organisation) == orgs
+    assert _count(AuditEvent) == 0
+
+
+def test_missing_columns_are_named():
+    rows, errors = parse("LEAID,NAME\n1700001,X\n")
+    assert rows == [] and errors[0].column == "ST, MEMBER"
+
+
+def test_only_managers_import(client, make, login):
+    make.consortium()
+    login(client, make.district())
+    assert _upload(client, GOOD).status_code == 403
+    assert _count(DistrictProfile) == 1
+
+
+def test_a_non_csv_file_names_the_field(client, make, login):
+    login(client, make.manager())
+    response = _upload(client, "x", name="districts.xlsx")
+    assert response.status_code == 400 and "<strong>CSV file:</strong>" in response.text
