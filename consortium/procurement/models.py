@@ -16,7 +16,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consortium.accounts.models import Organisation
-from consortium.db import TZDateTime, utcnow
+from consortium.db import TZDateTime, str_enum, utcnow
 from consortium.extensions import db
 
 
@@ -183,7 +183,9 @@ class Solicitation(db.Model):
     policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     admin_fee_bps: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="usd")
-    status: Mapped[str] = mapped_column(String(20), default=SolicitationStatus.draft, index=True)
+    status: Mapped[SolicitationStatus] = mapped_column(
+        str_enum(SolicitationStatus), default=SolicitationStatus.draft, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     bids_opened_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
@@ -252,7 +254,7 @@ class OptIn(db.Model):
     district_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     max_unit_amount: Mapped[int | None] = mapped_column(Integer, nullable=True)  # cents per unit
-    status: Mapped[str] = mapped_column(String(12), default=OptInStatus.live)
+    status: Mapped[OptInStatus] = mapped_column(str_enum(OptInStatus), default=OptInStatus.live)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
