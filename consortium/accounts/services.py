@@ -161,7 +161,23 @@ def apply_to_consortium(org: Organisation, consortium: Organisation) -> Affiliat
     affiliation = Affiliation(consortium=consortium, member=org, status=AffiliationStatus.pending)
     db.session.add(affiliation)
     record("affiliation.requested", affiliation, before=None, after={"status": "pending", "member_id": org.id})
+    for manager in _people(consortium):
+        notify(
+            manager.email,
+            f"{org.name} asks to join {consortium.name}",
+            f"{org.name} ({org.kind.value}) applied to {consortium.name}.\n\n"
+            f"Review it in the verification queue: "
+            f"{url_for('accounts.verification', _external=True) if has_request_context() else '/verification'}\n",
+        )
     return affiliation
+
+
+def _people(org: Organisation, *, admins_only: bool = False) -> list[User]:
+    return [
+        m.user
+        for m in sorted(org.memberships, key=lambda m: m.id)
+        if m.user.active and (not admins_only or m.role == Role.admin)
+    ]
 
 
 def register(data: Registration) -> User:
@@ -308,6 +324,18 @@ def decide_affiliation(
     affiliation.decided_by = by
     record("affiliation." + decision.value, affiliation, before=before,
            after={"status": decision, "note": affiliation.note})
+    member, consortium = affiliation.member, affiliation.consortium
+    if decision == AffiliationStatus.verified:
+        what = "opt in to group buys" if member.is_district else "bid on solicitations"
+        subject = f"{member.name} is verified by {consortium.name}"
+        body = f"{consortium.name} verified {member.name}. You can now {what}."
+    else:
+        subject = f"{consortium.name} did not verify {member.name}"
+        body = f"{consortium.name} did not verify {member.name}."
+    if affiliation.note:
+        body += f"\n\nNote from the managers: {affiliation.note}"
+    for person in _people(member):
+        notify(person.email, subject, body + "\n")
     return affiliation
 
 

@@ -75,3 +75,30 @@ def test_member_applies_to_another_consortium(client, make, login):
     # Applying twice is refused and names the field.
     again = client.post("/org/consortia", data={"consortium_id": y.id})
     assert again.status_code == 400 and "<strong>Consortium:</strong>" in again.text
+
+
+def test_applications_and_decisions_are_mailed(client, make, login):
+    from sqlalchemy import select
+
+    from consortium.notifications.models import OutboxMessage
+
+    consortium = make.consortium(name="Great Lakes Cooperative")
+    manager = make.manager(consortium)
+    client.post("/register", data={
+        "kind": "district", "organisation_name": "Heron Lake SD 12", "consortium_id": consortium.id,
+        "name": "Pat Lee", "email": "pat@heronlake.example",
+        "password": "heron lake passphrase", "confirm": "heron lake passphrase",
+    })
+    client.post("/logout")
+    mails = db.session.execute(select(OutboxMessage)).scalars().all()
+    assert [(m.to, m.subject) for m in mails] == [
+        (manager.email, "Heron Lake SD 12 asks to join Great Lakes Cooperative")
+    ]
+    assert "/verification" in mails[0].body
+
+    login(client, manager)
+    affiliation = db.session.execute(select(Affiliation)).scalar_one()
+    client.post(f"/verification/{affiliation.id}", data={"decision": "verified", "note": "Welcome!"})
+    mail = db.session.execute(select(OutboxMessage).filter_by(to="pat@heronlake.example")).scalar_one()
+    assert mail.subject == "Heron Lake SD 12 is verified by Great Lakes Cooperative"
+    assert "opt in to group buys" in mail.body and "Welcome!" in mail.body
