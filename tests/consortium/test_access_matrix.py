@@ -21,6 +21,7 @@ open must list only the reader's own things.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -267,6 +268,7 @@ def bid_form(w: World, role: str) -> dict[str, Any]:
     return data
 
 
+NEW_DISTRICT_CSV = "LEAID,LEA_NAME,ST,MEMBER,SCH,ULOCAL\n1712345,Heron Lake SD 12,IL,1415,2,43\n"
 RUN_FORM = form({"label": "Matrix", "min_group_size": "1", "time_limit_s": "10",
                  "mip_gap": "0.001", "individual_rationality": "y", "solver": ""})
 PRODUCT_FORM = form({"name": "Acme Reader Pro", "category": "Literacy", "sku": "AR-2",
@@ -347,6 +349,11 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
                       data=lambda w, r: {"consortium_id": w["consortium Y"]})],
     },
     "accounts.verification": {"GET": [Case("own consortium's applicants", MANAGERS)]},
+    "accounts.import_districts": {
+        "GET": [Case("own consortium's CCD import", MANAGERS)],
+        "POST": [Case("import a new district into own consortium", MANAGERS, data=lambda w, r: {
+            "file": (io.BytesIO(NEW_DISTRICT_CSV.encode()), "districts.csv")})],
+    },
     "accounts.decide": {"POST": [
         Case("pending applicant to X", {MX}, ids(affiliation_id="pending affiliation"),
              data=form({"decision": "verified"}), hidden=True),
@@ -863,4 +870,30 @@ def test_no_manager_can_take_over_an_account_through_the_outbox(app, world, sess
             taken_over.append("manager Y set district A's password and signed in as district A")
     assert not shown, (
         f"the outbox shows district A's password-reset link to {sorted(shown)}; {taken_over}"
+    )
+
+
+def test_manager_y_cannot_rewrite_or_enrol_x_districts_by_import(app, world, sessions):
+    """A CCD import may create districts, not take over one that exists and belongs to others.
+
+    Manager Y uploads a file naming district A's NCES id (1799001). District A's profile is
+    district A's to edit (and decides its eligibility in X's solicitations); its standing with Y
+    is its own choice.
+    """
+    district = world.actors[DA].org
+    before = district.district_profile.as_dict()
+    client = app.test_client()
+    client.set_cookie("session", sessions[MY])
+    csv_text = ("LEAID,LEA_NAME,ST,MEMBER,SCH,ULOCAL,BROADBAND_MBPS\n"
+                "1799001,Apple Creek CUSD 5,IN,99999,40,11,1\n")
+    client.post("/verification/import",
+                data={"file": (io.BytesIO(csv_text.encode()), "districts.csv")})
+    db.session.expire_all()
+    district = db.session.get(type(district), district.id)
+    changed = {k: (v, district.district_profile.as_dict()[k])
+               for k, v in before.items() if district.district_profile.as_dict()[k] != v}
+    enrolled = district.affiliation_with(world["consortium Y"])
+    assert not changed and enrolled is None, (
+        f"manager Y's import rewrote district A's profile {changed} and "
+        f"{'made it a verified member of Y' if enrolled is not None else 'left its standing'}"
     )
