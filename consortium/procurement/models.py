@@ -99,6 +99,23 @@ def allowed_transitions(solicitation: HasDeadlines, now: datetime) -> frozenset[
     return frozenset(allowed)
 
 
+# An opt-in's moves, keyed (from, to), with the audit action each writes; None = no row yet.
+OPT_IN_MOVES: dict[tuple[OptInStatus | None, OptInStatus], str] = {
+    (None, OptInStatus.live): "opt_in.created",
+    (OptInStatus.live, OptInStatus.live): "opt_in.changed",
+    (OptInStatus.live, OptInStatus.withdrawn): "opt_in.withdrawn",
+    (OptInStatus.withdrawn, OptInStatus.live): "opt_in.rejoined",
+}
+
+
+def opt_in_move(current: str | None, target: str) -> str:
+    """The audit action of moving an opt-in from `current` to `target`; ValueError if not allowed."""
+    key = (None if current is None else OptInStatus(current), OptInStatus(target))
+    if key not in OPT_IN_MOVES:
+        raise ValueError(f"an opt-in cannot go from {current or 'nothing'} to {target}")
+    return OPT_IN_MOVES[key]
+
+
 def accepts_opt_ins(solicitation: HasDeadlines, now: datetime) -> bool:
     """Opt-ins may be made, changed or withdrawn only while this is true."""
     return phase(solicitation, now) == "open"

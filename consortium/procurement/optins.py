@@ -36,6 +36,7 @@ from consortium.procurement.models import (
     Solicitation,
     SolicitationStatus,
     accepts_opt_ins,
+    opt_in_move,
     phase,
 )
 
@@ -129,7 +130,7 @@ def upsert_opt_in(
             if opt_in is None:
                 raise
             return _change(opt_in, quantity, ceiling, at)
-        record("opt_in.created", opt_in, before=None, after=opt_in.audit_state(),
+        record(opt_in_move(None, OptInStatus.live), opt_in, before=None, after=opt_in.audit_state(),
                consortium_id=solicitation.consortium_id)
         _confirm(opt_in, solicitation, "Opt-in confirmed")
         return opt_in
@@ -139,7 +140,8 @@ def upsert_opt_in(
 def _change(opt_in: OptIn, quantity: int, ceiling: int | None, at: datetime) -> OptIn:
     solicitation = opt_in.solicitation
     before = opt_in.audit_state()
-    rejoining = opt_in.status == OptInStatus.withdrawn
+    action = opt_in_move(opt_in.status, OptInStatus.live)
+    rejoining = action == "opt_in.rejoined"
     if not rejoining and opt_in.quantity == quantity and opt_in.max_unit_amount == ceiling:
         return opt_in  # nothing changed: no event, no mail
     opt_in.quantity = quantity
@@ -148,7 +150,6 @@ def _change(opt_in: OptIn, quantity: int, ceiling: int | None, at: datetime) -> 
     opt_in.version += 1
     opt_in.updated_at = at
     db.session.flush()
-    action = "opt_in.rejoined" if rejoining else "opt_in.changed"
     record(action, opt_in, before=before, after=opt_in.audit_state(),
            consortium_id=solicitation.consortium_id)
     _confirm(opt_in, solicitation, "Opt-in confirmed" if rejoining else "Opt-in changed")
@@ -163,14 +164,16 @@ def withdraw_opt_in(
     _check_may_change(district, solicitation)
     opt_in = _existing(solicitation.id, district.id)
     _check_version(opt_in, expected_version)
-    if opt_in is None or opt_in.status == OptInStatus.withdrawn:
-        raise ProcurementError(f"{district.name} has no live opt-in to withdraw.")
+    try:
+        action = opt_in_move(opt_in.status if opt_in else None, OptInStatus.withdrawn)
+    except ValueError:
+        raise ProcurementError(f"{district.name} has no live opt-in to withdraw.") from None
     before = opt_in.audit_state()
     opt_in.status = OptInStatus.withdrawn
     opt_in.version += 1
     opt_in.updated_at = now()
     db.session.flush()
-    record("opt_in.withdrawn", opt_in, before=before, after=opt_in.audit_state(),
+    record(action, opt_in, before=before, after=opt_in.audit_state(),
            consortium_id=solicitation.consortium_id)
     tz = solicitation.consortium.timezone
     notify_district(

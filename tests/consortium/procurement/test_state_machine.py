@@ -8,11 +8,13 @@ from types import SimpleNamespace
 import pytest
 
 from consortium.procurement.models import (
+    OPT_IN_MOVES,
     PHASES,
     TRANSITIONS,
     SolicitationStatus,
     accepts_opt_ins,
     allowed_transitions,
+    opt_in_move,
     phase,
 )
 
@@ -88,3 +90,23 @@ def test_every_status_has_a_row_and_terminal_states_are_final():
     assert TRANSITIONS[S.cancelled] == frozenset()
     # Nothing ever returns to draft, and a cancelled or awarded one is never reopened.
     assert all(S.draft not in targets for targets in TRANSITIONS.values())
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "action"),
+    [
+        (None, "live", "opt_in.created"),
+        ("live", "live", "opt_in.changed"),
+        ("live", "withdrawn", "opt_in.withdrawn"),
+        ("withdrawn", "live", "opt_in.rejoined"),
+        (None, "withdrawn", None),  # nothing to withdraw
+        ("withdrawn", "withdrawn", None),
+    ],
+)
+def test_opt_in_moves(current, target, action):
+    if action is None:
+        with pytest.raises(ValueError, match="cannot go from"):
+            opt_in_move(current, target)
+    else:
+        assert opt_in_move(current, target) == action
+    assert len(OPT_IN_MOVES) == 4
