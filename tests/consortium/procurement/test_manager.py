@@ -54,8 +54,11 @@ def only_solicitation() -> Solicitation:
 
 
 def test_create_draft_then_publish(client, login, make, manager, clock):
-    clause = make.clause(title="Price protection", body="Prices hold for the whole term.")
     login(client, manager)
+    page = text(client.get("/manage/solicitations/new"))
+    assert "The clause library is empty." in page and "Deadlines (America/Chicago)" in page
+    clause = make.clause(title="Price protection", body="Prices hold for the whole term.")
+    assert "Price protection" in text(client.get("/manage/solicitations/new"))
     response = client.post("/manage/solicitations/new", data=form_data(clause_ids=[str(clause.id)]))
     assert response.status_code == 302
     s = only_solicitation()
@@ -92,6 +95,8 @@ def test_create_draft_then_publish(client, login, make, manager, clock):
     assert client.post(f"/manage/solicitations/{s.id}/publish").status_code == 302
     s = only_solicitation()
     assert (s.status, s.published_at) == ("open", clock.now)
+    listing = text(client.get("/manage/solicitations"))
+    assert "Reading intervention 2026-27 Literacy open 0 0 Mar 20, 2026 5:00 PM CDT" in listing
     assert audit_actions("solicitation.") == ["solicitation.created", "solicitation.published"]
     client.post("/logout")
 
