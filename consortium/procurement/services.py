@@ -18,6 +18,7 @@ from consortium.accounts.models import Organisation
 from consortium.audit.services import record
 from consortium.clock import now
 from consortium.extensions import db
+from consortium.filters import localtime
 from consortium.procurement.errors import NotVerified, OptInClosed, ProcurementError, StaleOptIn
 from consortium.procurement.grouping import (
     DEFAULT_POLICY,
@@ -208,10 +209,23 @@ def extend_deadlines(
             "The bid deadline cannot be before the opt-in deadline.", field="bid_deadline"
         )
     before = solicitation.audit_state()
+    opt_ins_extended = opt_in_deadline != solicitation.opt_in_deadline
     solicitation.opt_in_deadline, solicitation.bid_deadline = opt_in_deadline, bid_deadline
     after = solicitation.audit_state()
-    if after != before:
-        record("solicitation.deadlines_extended", solicitation, before=before, after=after)
+    if after == before:
+        return solicitation
+    record("solicitation.deadlines_extended", solicitation, before=before, after=after)
+    if opt_ins_extended:
+        solicitation.opt_in_reminder_sent_at = None  # remind again before the new deadline
+        shown = localtime(opt_in_deadline, solicitation.consortium.timezone)
+        for opt_in in live_opt_ins(solicitation):
+            notify_district(
+                opt_in.district,
+                f"Opt-in deadline extended: {solicitation.title}",
+                f"{solicitation.consortium.name} extended the opt-in deadline of "
+                f"\"{solicitation.title}\" to {shown}. {opt_in.district.name} stays in for "
+                f"{opt_in.quantity:,} x {solicitation.unit}; you can change or withdraw until then.",
+            )
     return solicitation
 
 

@@ -165,6 +165,8 @@ def test_draft_edit_changes_everything_and_is_audited(client, login, make, manag
 
 def test_after_publishing_only_deadlines_move_and_only_later(client, login, make, manager, clock):
     s = make.solicitation(title="Fixed title", opt_in_days=10, bid_days=20)
+    district = make.district()
+    make.opt_in(s, district, quantity=75)
     opt_in_before, bid_before = s.opt_in_deadline, s.bid_deadline
     login(client, manager)
     page = text(client.get(f"/manage/solicitations/{s.id}/edit"))
@@ -187,6 +189,7 @@ def test_after_publishing_only_deadlines_move_and_only_later(client, login, make
     assert s.bid_deadline == datetime(2026, 3, 25, 22, 0, tzinfo=UTC)
     assert s.title == "Fixed title"
     assert audit_actions("solicitation.") == ["solicitation.deadlines_extended"]
+    assert mail_to(district.email) == ["Opt-in deadline extended: Fixed title"]
 
     # Once the opt-in deadline has passed it stays fixed; the bid deadline may still move later.
     clock.set(datetime(2026, 3, 16, 12, 0, tzinfo=UTC))
