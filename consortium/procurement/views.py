@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -100,7 +102,7 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
             data={
                 "quantity": opt_in.quantity if opt_in else None,
                 "max_unit_price": (
-                    opt_in.max_unit_amount / 100
+                    Decimal(opt_in.max_unit_amount) / 100
                     if opt_in and opt_in.max_unit_amount is not None else None
                 ),
                 "version": str(opt_in.version if opt_in else 0),
@@ -159,6 +161,8 @@ def opt_in(solicitation_id: int):
         db.session.rollback()
         if exc.field and exc.field in form:
             form[exc.field].errors = [*form[exc.field].errors, exc.message]
+        else:
+            form = None  # show the opt-in as it is now (after a stale form: its current version)
         return _render_detail(solicitation, form=form, error=exc.message, status=_refusal_status(exc))
     db.session.commit()
     flash(f"{district.name} is in: {form.quantity.data:,} × {solicitation.unit}.", "success")

@@ -166,6 +166,12 @@ def test_a_stale_form_is_refused(client, login, make, setting):
     assert response.status_code == 409
     assert "changed since you loaded this page" in text(response)
     assert opt_in_rows(solicitation) == [(apple.org.id, 100, None, "live", 1)]
+    # The page now shows the current opt-in, so submitting it again works.
+    form = response.get_data(as_text=True)
+    assert re.search(r'name="version"[^>]*value="1"', form) and 'value="100"' in form
+    response = client.post(url(solicitation, "opt-in"), data={"quantity": "900", "version": "1"})
+    assert response.status_code == 302
+    assert opt_in_rows(solicitation) == [(apple.org.id, 900, None, "live", 2)]
 
 
 def test_only_district_staff_may_opt_in(client, login, make, setting):
