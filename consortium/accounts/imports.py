@@ -2,7 +2,9 @@
 
 All or nothing: every row is checked first; one bad row and nothing changes, and the
 manager sees every row's errors. Imported districts are verified by the importing
-consortium (its managers vouch for the file). Re-importing updates by NCES id.
+consortium (its managers vouch for the file). Re-importing updates by NCES id the districts
+this consortium imported; a district that has its own staff or belongs to another consortium
+is left alone (its profile and its memberships are its own choice) and reported as skipped.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class DistrictRow:
 class ImportResult:
     created: int = 0
     updated: int = 0
+    skipped: list[str] = field(default_factory=list)  # names of districts left alone
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -189,6 +192,9 @@ def import_districts(consortium: Organisation, text: str, by: User) -> ImportRes
             result.created += 1
         else:
             org = profile.organisation
+            if org.memberships or any(a.consortium_id != consortium.id for a in org.affiliations):
+                result.skipped.append(org.name)
+                continue
             before = profile.as_dict()
             result.updated += 1
         profile.nces_id = row.nces_id
@@ -211,5 +217,5 @@ def import_districts(consortium: Organisation, text: str, by: User) -> ImportRes
             record("district.imported", profile, before=before,
                    after={"name": org.name, **profile.as_dict()}, consortium_id=consortium.id)
     record("districts.import_finished", consortium, before=None,
-           after={"created": result.created, "updated": result.updated})
+           after={"created": result.created, "updated": result.updated, "skipped": result.skipped})
     return result

@@ -416,7 +416,7 @@ def send_password_link(user: User, *, invited_to: Organisation | None = None) ->
             f"Choose a new one here (the link works for 48 hours, once):\n\n{link}\n\n"
             "If it was not you, ignore this message; your password is unchanged.\n"
         )
-    notify(user.email, subject, body)
+    notify(user.email, subject, body, sensitive=True, consortium_id=None)
 
 
 def request_password_reset(email: str) -> None:

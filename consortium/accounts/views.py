@@ -376,6 +376,13 @@ def import_districts():
         f"({result.created} new, {result.updated} updated); all are verified for {consortium.name}.",
         "success",
     )
+    if result.skipped:
+        flash(
+            f"Left alone {len(result.skipped)} already registered by their own staff or another "
+            f"consortium ({', '.join(result.skipped[:5])}{'…' if len(result.skipped) > 5 else ''}); "
+            "they can apply to join from their account.",
+            "warning",
+        )
     return redirect(url_for("accounts.verification", status="verified"))
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import and_, inspect, or_, select, text
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from consortium.accounts.models import Affiliation, Organisation
 from consortium.audit.models import GENESIS_HASH, AuditEvent
@@ -47,16 +49,49 @@ def _object_ref(obj: Any) -> tuple[str, str | None]:
     return type(obj).__name__, None
 
 
-def _consortium_of(obj: Any, actor_org: Organisation | None) -> int | None:
+# Objects that do not carry a consortium_id lead to one through these (an opt-in through its
+# solicitation, a bid version through its bid, a contract through its group's award ...).
+_PARENTS = ("solicitation", "bid", "run", "award", "group", "contract", "opt_in")
+
+
+def _consortium_of_object(obj: Any, depth: int = 0) -> int | None:
     for attr in ("audit_consortium_id", "consortium_id"):
         value = getattr(obj, attr, None)
         if isinstance(value, int):
             return value
     if isinstance(obj, Organisation) and obj.is_consortium:
         return obj.id
+    if depth < 3:
+        for attr in _PARENTS:
+            parent = getattr(obj, attr, None)
+            if parent is not None and not isinstance(parent, str | int):
+                found = _consortium_of_object(parent, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def _consortium_of(obj: Any, actor_org: Organisation | None) -> int | None:
+    found = _consortium_of_object(obj)
+    if found is not None:
+        return found
     if actor_org is not None and actor_org.is_consortium:
         return actor_org.id
     return None
+
+
+_CONTEXT_KEY = "consortium.audit_consortium"
+
+
+def last_consortium_in_transaction() -> int | None:
+    """The consortium of the last event recorded in this transaction (mail follows it)."""
+    return db.session().info.get(_CONTEXT_KEY)
+
+
+@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_context(session: Session) -> None:
+    session.info.pop(_CONTEXT_KEY, None)
 
 
 def _actor() -> tuple[int | None, Organisation | None]:
@@ -110,6 +145,7 @@ def record(
     event.hash = event.compute_hash()
     db.session.add(event)
     db.session.flush()
+    db.session().info[_CONTEXT_KEY] = event.consortium_id
     return event
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consortium.db import TZDateTime, str_enum, utcnow
@@ -29,6 +29,12 @@ class OutboxMessage(db.Model):
     to: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The consortium whose business the mail is about (its managers may read it); None: personal.
+    consortium_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    # Carries a sign-in or password link: the body is never shown on the outbox page.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus), default=OutboxStatus.queued
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from consortium.clock import now
@@ -64,13 +64,30 @@ def mailer() -> LogMailer | SMTPMailer:
     return SMTPMailer(settings) if settings.smtp_host else LogMailer()
 
 
-def notify(to: str, subject: str, body: str) -> OutboxMessage:
-    """Queue a mail: an outbox row now, delivery after this transaction commits."""
+def notify(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    consortium_id: int | None = None,
+    sensitive: bool = False,
+) -> OutboxMessage:
+    """Queue a mail: an outbox row now, delivery after this transaction commits.
+
+    The mail belongs to `consortium_id`, by default the consortium of the last audit event
+    recorded in this transaction (the state change that caused the mail), so only that
+    consortium's managers read it on the outbox page. `sensitive` mail (sign-in links) is
+    never shown there.
+    """
+    from consortium.audit.services import last_consortium_in_transaction
+
     smtp = bool(current_app.config.get("SMTP_HOST"))
     message = OutboxMessage(
         to=to.strip().lower(),
         subject=subject,
         body=body,
+        consortium_id=consortium_id if consortium_id is not None else last_consortium_in_transaction(),
+        sensitive=sensitive,
         status=OutboxStatus.queued if smtp else OutboxStatus.logged,
     )
     db.session.add(message)
@@ -118,7 +135,26 @@ def deliver(mails: list[Mail]) -> None:
             )
 
 
-def outbox(limit: int = 200) -> list[OutboxMessage]:
-    """The most recent messages, newest first."""
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+def outbox_for(user, org, *, limit: int = 200) -> list[OutboxMessage]:
+    """What `user` acting for `org` may read, newest first.
+
+    Managers: their consortium's mail, and personal mail to their own staff. Everyone (in
+    demo mode): mail addressed to them.
+    """
+    from consortium.accounts.models import Membership, User
+    from consortium.policy import is_manager_of
+
+    if org is not None and org.is_consortium and is_manager_of(user, org):
+        staff = (
+            select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == org.id)
+        )
+        visible = or_(
+            OutboxMessage.consortium_id == org.id,
+            and_(OutboxMessage.consortium_id.is_(None), OutboxMessage.to.in_(staff)),
+        )
+    else:
+        visible = OutboxMessage.to == user.email
+    stmt = select(OutboxMessage).where(visible).order_by(OutboxMessage.id.desc()).limit(limit)
     return list(db.session.execute(stmt).scalars())

@@ -7,12 +7,13 @@ from flask_login import current_user
 
 from consortium import policy
 from consortium.accounts.services import current_org
-from consortium.notifications.services import outbox as recent_outbox
+from consortium.notifications.services import outbox_for
 
 bp = Blueprint("notifications", __name__, url_prefix="/outbox")
 
 
 @bp.get("/")
 def outbox():
-    policy.require(policy.can_read_outbox(current_user, current_org()))
-    return render_template("notifications/outbox.html", messages=recent_outbox())
+    org = current_org()
+    policy.require(policy.can_read_outbox(current_user, org))
+    return render_template("notifications/outbox.html", messages=outbox_for(current_user, org))

@@ -86,3 +86,17 @@ def test_a_non_csv_file_names_the_field(client, make, login):
     login(client, make.manager())
     response = _upload(client, "x", name="districts.xlsx")
     assert response.status_code == 400 and "<strong>CSV file:</strong>" in response.text
+
+
+def test_districts_with_their_own_staff_or_consortium_are_left_alone(client, make, login):
+    x, y = make.consortium(name="X"), make.consortium(name="Y")
+    claimed = make.district(consortium=x, nces_id="1799001", enrollment=1200, name="Apple Creek CUSD 5")
+    login(client, make.manager(y))
+    response = _upload(client, "LEAID,LEA_NAME,ST,MEMBER\n1799001,Apple Creek CUSD 5,IN,99999\n1799002,New SD,IL,50\n")
+    assert response.status_code == 302
+    profile = db.session.get(DistrictProfile, claimed.org.id)
+    assert (profile.state, profile.enrollment) == ("IL", 1200)
+    assert claimed.org.affiliation_with(y) is None
+    page = client.get("/verification?status=verified").text
+    assert "Left alone 1" in page and "Apple Creek CUSD 5" in page
+    assert db.session.execute(select(DistrictProfile).filter_by(nces_id="1799002")).scalar_one()

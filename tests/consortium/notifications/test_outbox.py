@@ -65,8 +65,9 @@ def test_smtp_delivery_after_commit_records_the_outcome(app, fail):
 
 
 def test_outbox_page_for_managers_only(client, make, login, app):
-    services.notify("d@x.example", "Deadline approaching", "Two days left.")
     manager, district = make.manager(), make.district()
+    services.notify(district.email, "Deadline approaching", "Two days left.",
+                    consortium_id=manager.org.id)
     login(client, district)
     assert client.get("/outbox/").status_code == 403
     client.post("/logout")
@@ -76,11 +77,57 @@ def test_outbox_page_for_managers_only(client, make, login, app):
 
 
 def test_outbox_page_for_everyone_signed_in_in_demo_mode(client, make, login, app):
-    services.notify("d@x.example", "Award published", "Your group won.")
+    district, other = make.district(), make.district()
+    services.notify(district.email, "Award published", "Your group won.")
+    services.notify(other.email, "Someone else's award", "...")
     app.config["DEMO_MODE"] = True
     try:
-        login(client, make.district())
-        assert "Award published" in client.get("/outbox/").text
+        login(client, district)
+        page = client.get("/outbox/").text
+        assert "Award published" in page and "Someone else" not in page
     finally:
         app.config["DEMO_MODE"] = False
     assert client.get("/outbox/").status_code == 403
+
+
+def test_each_manager_reads_only_their_consortiums_mail(client, make, login):
+    from consortium.audit.services import record
+
+    x, y = make.consortium(name="X"), make.consortium(name="Y")
+    manager_x, manager_y = make.manager(x), make.manager(y)
+    shared = make.district(consortium=x)
+    make.affiliation(shared.org, y, status="pending")
+    record("opt_in.created", shared.org, before=None, after={}, consortium_id=x.id)
+    services.notify(shared.email, "Opt-in confirmed for X's buy", "...")  # follows the audit event
+    db.session.commit()
+    services.notify(manager_y.email, "Personal note to Y's manager", "...")  # a new transaction
+    db.session.commit()
+    assert _outbox()[0].consortium_id == x.id and _outbox()[1].consortium_id is None
+
+    login(client, manager_x)
+    page = client.get("/outbox/").text
+    assert "Opt-in confirmed for X&#39;s buy" in page and "Personal note" not in page
+    client.post("/logout")
+    login(client, manager_y)
+    page = client.get("/outbox/").text
+    assert "Opt-in confirmed" not in page and "Personal note to Y&#39;s manager" in page
+
+
+def test_reset_links_never_show_on_the_outbox(client, make, login, app):
+    consortium = make.consortium()
+    manager = make.manager(consortium)
+    district = make.district(consortium=consortium)
+    client.post("/password/forgot", data={"email": district.email})
+    client.post("/password/forgot", data={"email": manager.email})
+    app.config["DEMO_MODE"] = True
+    try:
+        for actor in (manager, district):
+            login(client, actor)
+            page = client.get("/outbox/").text
+            assert "/password/reset/" not in page
+            client.post("/logout")
+        login(client, district)
+        own = client.get("/outbox/").text  # in demo mode, people read their own inbox
+        assert "Reset your password" in own and "only its recipient" in own
+    finally:
+        app.config["DEMO_MODE"] = False
