@@ -71,13 +71,15 @@ def notify(
     *,
     consortium_id: int | None = None,
     sensitive: bool = False,
+    personal: bool = False,
 ) -> OutboxMessage:
     """Queue a mail: an outbox row now, delivery after this transaction commits.
 
     The mail belongs to `consortium_id`, by default the consortium of the last audit event
     recorded in this transaction (the state change that caused the mail), so only that
-    consortium's managers read it on the outbox page. `sensitive` mail (sign-in links) is
-    never shown there.
+    consortium's managers read it on the outbox page. `personal` mail (a sealed bid's
+    receipt, say) belongs to no consortium: only its recipient reads it there. `sensitive`
+    mail (sign-in links) never shows its body there.
     """
     from consortium.audit.services import last_consortium_in_transaction
 
@@ -86,7 +88,11 @@ def notify(
         to=to.strip().lower(),
         subject=subject,
         body=body,
-        consortium_id=consortium_id if consortium_id is not None else last_consortium_in_transaction(),
+        consortium_id=None
+        if personal
+        else consortium_id
+        if consortium_id is not None
+        else last_consortium_in_transaction(),
         sensitive=sensitive,
         status=OutboxStatus.queued if smtp else OutboxStatus.logged,
     )

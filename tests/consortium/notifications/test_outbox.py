@@ -131,3 +131,12 @@ def test_reset_links_never_show_on_the_outbox(client, make, login, app):
         assert "Reset your password" in own and "only its recipient" in own
     finally:
         app.config["DEMO_MODE"] = False
+
+
+def test_personal_mail_belongs_to_no_consortium(app, make):
+    from consortium.audit.services import record
+
+    consortium = make.consortium()
+    record("bid.submitted", consortium, before=None, after={})
+    message = services.notify("v@vendor.example", "Bid receipt", "sealed", personal=True)
+    assert message.consortium_id is None
