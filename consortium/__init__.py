@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 from pathlib import Path
 
 from flask import Flask, render_template
@@ -33,8 +32,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from consortium import cli
 
     cli.init_app(app)
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
     return app
 
 
