@@ -225,3 +225,11 @@ class DistrictImportForm(FlaskForm):
             "SCH, ULOCAL (locale code), BROADBAND_MBPS, SIS. Up to 20,000 rows."
         ),
     )
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        "Current password", validators=[DataRequired(message="Enter your current password.")]
+    )
+    password = RegisterForm.password
+    confirm = RegisterForm.confirm

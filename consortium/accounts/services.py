@@ -428,6 +428,20 @@ def request_password_reset(email: str) -> None:
         send_password_link(user)
 
 
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a signed-in user's password; the current one must be right."""
+    if not security.verify_password(user.password_hash, current):
+        raise AccountError("That is not your current password.", field="current")
+    set_password(user, new)
+    notify(
+        user.email,
+        "Your password was changed",
+        f"Hello {user.name},\n\nThe password of your account was just changed. If it was not "
+        "you, reset it at once from the sign-in page and tell your consortium's managers.\n",
+        personal=True,
+    )
+
+
 def set_password(user: User, password: str) -> None:
     user.password_hash = security.hash_password(password)
     record("user.password_set", user, before=None, after={"user_id": user.id})

@@ -12,6 +12,7 @@ from consortium.accounts import imports, services
 from consortium.accounts.forms import (
     AddMemberForm,
     AddOrganisationForm,
+    ChangePasswordForm,
     DecisionForm,
     DistrictImportForm,
     DistrictProfileForm,
@@ -179,6 +180,25 @@ def reset_password(token: str):
     db.session.commit()
     flash("Your password is set. Sign in with it.", "success")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """The signed-in person: their organisations, and changing their password."""
+    form = ChangePasswordForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                services.change_password(current_user, form.current.data, form.password.data)
+            except services.AccountError as exc:
+                db.session.rollback()
+                _field_error(form, exc)
+            else:
+                db.session.commit()
+                flash("Your password is changed.", "success")
+                return redirect(url_for("accounts.account"))
+        return render_template("accounts/account.html", form=form), 400
+    return render_template("accounts/account.html", form=form)
 
 
 @bp.route("/org/members", methods=["GET", "POST"])

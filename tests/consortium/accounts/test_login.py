@@ -69,3 +69,19 @@ def test_passwords_are_hashed_with_argon2id(make):
     district = make.district()
     assert district.user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in district.user.password_hash
+
+
+def test_change_password_needs_the_current_one(client, make, login):
+    from consortium.notifications.models import OutboxMessage
+
+    district = make.district()
+    login(client, district)
+    assert district.org.name in client.get("/account").text
+    wrong = client.post("/account", data={"current": "not it at all", "password": "a fresh passphrase", "confirm": "a fresh passphrase"})
+    assert wrong.status_code == 400 and "<strong>Current password:</strong>" in wrong.text
+    ok = client.post("/account", data={"current": PASSWORD, "password": "a fresh passphrase", "confirm": "a fresh passphrase"})
+    assert ok.status_code == 302
+    client.post("/logout")
+    assert client.post("/login", data={"email": district.email, "password": "a fresh passphrase"}).status_code == 302
+    mail = db.session.execute(select(OutboxMessage)).scalar_one()
+    assert (mail.to, mail.subject, mail.consortium_id) == (district.email, "Your password was changed", None)
