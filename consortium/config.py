@@ -47,6 +47,7 @@ class Settings:
     stripe_webhook_secret: str | None = None
     base_url: str = "http://127.0.0.1:5000"
     trusted_proxies: int = 0
+    jobs_mode: str | None = None  # "sync" | "thread" | "rq"; None: rq when REDIS_URL, else thread
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -79,6 +80,7 @@ class Settings:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             base_url=env.get("BASE_URL", "http://127.0.0.1:5000"),
             trusted_proxies=int(env.get("TRUSTED_PROXIES", "0")),
+            jobs_mode=env.get("JOBS_MODE") or None,
         )
         return settings.replace(**overrides) if overrides else settings.validated()
 
@@ -121,6 +123,7 @@ class Settings:
             "STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret,
             "SMTP_HOST": self.smtp_host,
             "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # district CSV imports
+            "JOBS_MODE": self.jobs_mode,
         }
 
     def public_dict(self) -> dict[str, Any]:
