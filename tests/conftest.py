@@ -173,7 +173,11 @@ class _Client(FlaskClient):
 
 @pytest.fixture
 def app(_app: Flask) -> Iterator[Flask]:
-    """The application, inside an app context, with every write rolled back after the test."""
+    """The application, inside an app context, with every write rolled back after the test.
+
+    `app.config` changes made by a test are undone afterwards too.
+    """
+    saved_config = dict(_app.config)
     with _app.app_context():
         engines = db._app_engines[_app]  # Flask-SQLAlchemy 3.1 internals: bind sessions to one connection
         engine = engines[None]
@@ -191,6 +195,8 @@ def app(_app: Flask) -> Iterator[Flask]:
             if transaction.is_active:
                 transaction.rollback()
             connection.close()
+            _app.config.clear()
+            _app.config.update(saved_config)
 
 
 @pytest.fixture

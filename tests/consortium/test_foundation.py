@@ -91,3 +91,11 @@ def test_home_tells_a_pending_district_what_comes_next(client, make, login):
     page = client.get("/").text
     assert "Great Lakes Cooperative" in page and ">pending<" in page
     assert "A manager verifies you before you can opt in" in page
+
+
+def test_config_changes_do_not_leak_between_tests_part_1(app):
+    app.config["DEMO_MODE"] = True
+
+
+def test_config_changes_do_not_leak_between_tests_part_2(app):
+    assert app.config["DEMO_MODE"] is False
