@@ -4,12 +4,22 @@ A `Bid` is one vendor's place in one solicitation; every submission appends a
 `BidVersion` with its own number and content hash, so nothing a vendor sent is
 ever overwritten. The version that counts is the last one submitted before the
 solicitation's bid deadline.
+
+The receipt hash is a commitment: SHA-256 of the canonical JSON of the bid's content
+(`hash_payload()`) together with a secret random `nonce` drawn for that version. Without
+the nonce, a hash of a bid with one flat price could be brute-forced in a fraction of a
+second (try every price up to a few hundred dollars); with 256 random bits it cannot, and
+two identical bids get different hashes. The nonce is shown to the bid's own vendor only
+until the bids are opened, then beside the opened bid, so anyone who can read the opening
+can recompute the hash from the revealed content and nonce. It never goes into mail or the
+audit trail.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +40,12 @@ from consortium.db import TZDateTime, utcnow
 from consortium.extensions import db
 
 TIERS_MODES = ("volume", "graduated")
+NONCE_BYTES = 32  # 256 secret random bits per bid version, stored as 64 hex characters
+
+
+def new_nonce() -> str:
+    """A fresh secret for one bid version's receipt hash (hex, from `secrets`)."""
+    return secrets.token_hex(NONCE_BYTES)
 
 
 class Product(db.Model):
@@ -100,13 +116,24 @@ class BidVersion(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The secret that makes `content_hash` a commitment nobody can brute-force (see module doc).
+    # '' only on versions stored before nonces existed: their hash covers the content alone.
+    nonce: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     bid: Mapped[Bid] = relationship(back_populates="versions")
     product: Mapped[Product] = relationship()
     submitted_by = relationship("User")
 
+    def __init__(self, **fields: Any) -> None:
+        # Drawn at construction, so `compute_hash()` works before the row is flushed.
+        fields.setdefault("nonce", new_nonce())
+        super().__init__(**fields)
+
     def hash_payload(self) -> dict[str, Any]:
-        """What the receipt hash covers: the schedule and who bid what, where, in which version."""
+        """The bid content the receipt hash covers (without the secret nonce).
+
+        The schedule and who bid what, where, in which version: what the opening reveals.
+        """
         return {
             "solicitation": self.bid.solicitation_id,
             "vendor": self.bid.vendor_id,
@@ -118,18 +145,39 @@ class BidVersion(db.Model):
             "withdrawn": bool(self.withdrawn),
         }
 
+    def commitment_payload(self) -> dict[str, Any]:
+        """Exactly what is hashed: `hash_payload()` plus the secret `nonce` (hex string).
+
+        Versions stored before nonces existed have nonce '' and hash their content alone.
+        """
+        payload = self.hash_payload()
+        if self.nonce:
+            payload["nonce"] = self.nonce
+        return payload
+
+    def hashed_json(self) -> str:
+        """The bytes that are hashed (ASCII), for anyone re-checking a hash by hand."""
+        return canonical_json(self.commitment_payload())
+
     def compute_hash(self) -> str:
-        """SHA-256 of the canonical JSON of `hash_payload()`, recomputed from stored data."""
-        return content_hash(self.hash_payload())
+        """SHA-256 hex of the canonical JSON of `commitment_payload()`, from stored data.
+
+        Canonical JSON: keys sorted, separators "," and ":" with no spaces, ASCII only.
+        """
+        return content_hash(self.commitment_payload())
 
     def __repr__(self) -> str:
         return f"<BidVersion bid={self.bid_id} #{self.number}>"
 
 
+def canonical_json(payload: dict[str, Any]) -> str:
+    """Canonical JSON of `payload`: sorted keys, no spaces, ASCII only."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def content_hash(payload: dict[str, Any]) -> str:
-    """SHA-256 hex digest of canonical JSON (sorted keys, no spaces) of `payload`."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    """SHA-256 hex digest of the canonical JSON of `payload` (see `canonical_json`)."""
+    return hashlib.sha256(canonical_json(payload).encode("ascii")).hexdigest()
 
 
 class AppendOnlyError(RuntimeError):

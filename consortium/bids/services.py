@@ -20,7 +20,7 @@ from consortium.accounts.models import DistrictProfile, Organisation, User, Vend
 from consortium.audit.services import record
 from consortium.bids.demand import Demand, demand_of, open_for_bids, vendor_demand
 from consortium.bids.eligibility import ACCESSIBILITY_LEVELS, eligibility_problems
-from consortium.bids.models import Bid, BidVersion, Product, content_hash
+from consortium.bids.models import Bid, BidVersion, Product, content_hash, new_nonce
 from consortium.bids.schedules import (
     Schedule,
     default_quantities,
@@ -226,6 +226,7 @@ def _append_version(
         withdrawn=withdrawn,
         submitted_at=clock.now(),
         submitted_by_id=user.id if user else None,
+        nonce=new_nonce(),  # the secret part of the receipt hash (see consortium.bids.models)
         content_hash="",
     )
     version.content_hash = version.compute_hash()
@@ -267,20 +268,10 @@ def submit_bid(
         tiers=tiers_json(schedule.tiers),
         capacity=schedule.capacity,
     )
-    # The event carries the receipt, never the sealed prices, and no consortium: it joins the
-    # consortium's trail only through the "bids.opened" event (see open_bids).
-    record(
-        "bid.submitted",
-        bid,
-        before=previous,
-        after=_version_snapshot(version),
+    _record_sealed("bid.submitted", bid, before=previous, after=_version_snapshot(version))
+    _mail_receipt(
+        user, f"Bid receipt: {solicitation.title}, version {version.number}", bid, version
     )
-    if user is not None and getattr(user, "email", None):
-        notify(
-            user.email,
-            f"Bid receipt: {solicitation.title}, version {version.number}",
-            receipt_text(bid, version),
-        )
     return version
 
 
@@ -302,17 +293,35 @@ def withdraw_bid(bid: Bid, user: User | None) -> BidVersion:
         capacity=latest.capacity,
         withdrawn=True,
     )
-    record("bid.withdrawn", bid, before=_version_snapshot(latest), after=_version_snapshot(version))
-    if user is not None and getattr(user, "email", None):
-        notify(
-            user.email,
-            f"Bid withdrawn: {solicitation.title}",
-            receipt_text(bid, version),
-        )
+    _record_sealed(
+        "bid.withdrawn", bid, before=_version_snapshot(latest), after=_version_snapshot(version)
+    )
+    _mail_receipt(user, f"Bid withdrawn: {solicitation.title}", bid, version)
     return version
 
 
+def _record_sealed(action: str, bid: Bid, *, before: dict | None, after: dict | None) -> None:
+    """Audit a submission or withdrawal without letting any consortium read it.
+
+    Before the deadline not even *who* bid, or when, may reach a manager. Left to itself,
+    `record` files a bid's event under its solicitation's consortium (through `bid.solicitation`),
+    and an event with no consortium is shown to every consortium the acting vendor belongs
+    to. So the event is filed under the vendor's own organisation: it stays in the hash chain
+    (proof of when the receipt existed) but no consortium's trail or CSV lists it. The
+    consortium gets every version's receipt at once, in the "bids.opened" event (open_bids).
+    The snapshot carries the receipt hash, never the prices or the nonce.
+    """
+    record(action, bid, before=before, after=after, consortium_id=bid.vendor_id)
+
+
+def _mail_receipt(user: User | None, subject: str, bid: Bid, version: BidVersion) -> None:
+    """Mail the receipt to the vendor's user who acted: personal, so no consortium reads it."""
+    if user is not None and getattr(user, "email", None):
+        notify(user.email, subject, receipt_text(bid, version), personal=True)
+
+
 def _version_snapshot(version: BidVersion | None) -> dict[str, Any] | None:
+    """A version's receipt for the audit trail: never its prices, never its nonce."""
     if version is None:
         return None
     return {
@@ -331,6 +340,9 @@ def receipt_text(bid: Bid, version: BidVersion) -> str:
         f"Submitted at: {version.submitted_at.isoformat()}\n"
         f"Content hash (SHA-256): {version.content_hash}\n"
         "At bid opening this hash is shown beside your opened bid.\n"
+        "The hash covers your bid and a secret random nonce, so nobody can work the bid out\n"
+        "from it. The nonce is never mailed: it is shown on your bid's receipt page, and to\n"
+        "the consortium beside your bid once the bids are opened.\n"
     )
 
 
@@ -369,8 +381,9 @@ def open_bids(solicitation: Solicitation) -> None:
         procurement.transition(solicitation, SolicitationStatus.bids_opened)
     except procurement.ProcurementError as error:
         raise BidError(str(error)) from error
-    # Submissions were audited without a consortium (sealed: not even who bid was visible to it);
-    # opening publishes every version's receipt to the consortium's trail at once.
+    # Submissions were audited in each vendor's own trail (sealed: not even who bid was visible
+    # to the consortium, see _record_sealed); opening publishes every version's receipt (hash,
+    # time, never the nonce: that is shown on the opening page) to the consortium's trail.
     bids = db.session.scalars(
         select(Bid).where(Bid.solicitation_id == solicitation.id).order_by(Bid.id)
     )

@@ -23,6 +23,7 @@ from consortium.policy import (
     can_view_demand,
     can_view_solicitation,
     is_manager_of,
+    is_member,
     require,
 )
 from consortium.procurement.models import Solicitation
@@ -44,6 +45,15 @@ def get_bid(bid_id: int) -> Bid:
     if bid is None or not can_view_bid(current_user, bid):
         abort(404)
     return bid
+
+
+def may_see_nonces(bid: Bid) -> bool:
+    """The secret nonces of a bid's receipt hashes: its own vendor's staff, others once opened.
+
+    (Others reach a bid page only through `can_view_bid`, i.e. the consortium's managers after
+    opening; this is the second lock on the one thing that would make a sealed hash checkable.)
+    """
+    return is_member(current_user, bid.vendor_id) or services.bids_are_open(bid.solicitation)
 
 
 def get_solicitation(solicitation_id: int) -> Solicitation:
@@ -248,6 +258,7 @@ def bid_detail(bid_id: int):
         counting=counting,
         deadline_passed=services.bid_deadline_passed(bid.solicitation),
         opened=services.bids_are_open(bid.solicitation),
+        show_nonce=may_see_nonces(bid),
     )
 
 
@@ -259,7 +270,11 @@ def receipt(bid_id: int, number: int):
         abort(404)
     offer = services.version_offer(bid, version)
     return render_template(
-        "bids/receipt.html", bid=bid, version=version, preview=_preview(offer, bid.solicitation)
+        "bids/receipt.html",
+        bid=bid,
+        version=version,
+        preview=_preview(offer, bid.solicitation),
+        show_nonce=may_see_nonces(bid),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -79,8 +80,13 @@ def test_demand_page_shows_aggregates_and_never_a_district(world, make, as_, clo
     page = as_(world.vendor_b).get("/bids/demand")
     assert page.status_code == 200
     assert world.solicitation.title in page.text
-    assert "26550" in page.text.replace(",", "")  # seats committed
-    assert "Districts opted in</dt><dd>3" in page.text
+    stats = dict(
+        (label, value.replace(",", ""))
+        for value, label in re.findall(
+            r'class="stat-value">([^<]*)</span>\s*<span class="stat-label">([^<]*)<', page.text
+        )
+    )
+    assert stats == {"seats committed": "26550", "districts opted in": "3"}  # stat cards
     assert "rural" in page.text and "urban" in page.text
     for district in (rural, urban, world.district_a):
         profile = district.org.district_profile
