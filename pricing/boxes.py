@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from pricing.types import Buyer, SimilarityRule
 
 
@@ -97,39 +99,63 @@ def maximal_boxes(
 
     Corners are taken at member values feature by feature; a candidate is kept only if
     each corner is attained by one of its members (otherwise a shifted corner gives a
-    superset), then duplicates and sets contained in another are dropped.
+    superset), then duplicates and sets contained in another are dropped. Windows are
+    tested with numpy in the same float64 arithmetic as `in_window`.
     """
     numeric = numeric_rules(rules)
-    if not numeric:
-        return [Box(block_id, tuple(sorted(block)))]
-    values = [[float(buyers[i].features[r.feature]) for r in numeric] for i in range(len(buyers))]
-    found: set[frozenset[int]] = set()
+    members = np.array(sorted(block), dtype=np.int64)
+    if not numeric or members.size == 0:
+        return [Box(block_id, tuple(int(i) for i in members))]
+    values = np.array(
+        [[float(buyers[i].features[r.feature]) for r in numeric] for i in members.tolist()]  # type: ignore[arg-type]
+    ).reshape(len(members), len(numeric))
+    found: dict[bytes, None] = {}
+    corner = np.zeros(len(numeric))
 
-    def descend(depth: int, members: list[int]) -> bool:
-        if depth == len(numeric):
-            if all(min(values[i][d] for i in members) == corner[d] for d in range(depth)):
-                found.add(frozenset(members))
-            return limit is None or len(found) <= limit
+    def window(depth: int, inside: np.ndarray, low: float) -> np.ndarray:
+        column = values[inside, depth]
         rule = numeric[depth]
-        for low in sorted({values[i][depth] for i in members}):
-            inside = [i for i in members if in_window(rule, low, values[i][depth])]
+        if rule.max_ratio is not None:
+            keep = (column >= low) & (column / low <= rule.max_ratio)
+        else:
+            keep = (column >= low) & (column - low <= rule.max_spread)
+        return inside[keep]
+
+    def descend(depth: int, inside: np.ndarray) -> bool:
+        if depth == len(numeric):
+            if np.array_equal(values[inside].min(axis=0), corner):
+                mask = np.zeros(len(members), dtype=bool)
+                mask[inside] = True
+                found[np.packbits(mask).tobytes()] = None
+            return limit is None or len(found) <= limit
+        for low in np.unique(values[inside, depth]).tolist():
             corner[depth] = low
-            if not descend(depth + 1, inside):
+            if not descend(depth + 1, window(depth, inside, low)):
                 return False
         return True
 
-    corner = [0.0] * len(numeric)
-
-    if not descend(0, list(block)):
+    if not descend(0, np.arange(len(members))):
         return None
-    return [Box(block_id, tuple(sorted(s))) for s in _maximal(found)]
+    out = []
+    for positions in _maximal([np.flatnonzero(np.unpackbits(np.frombuffer(k, dtype=np.uint8))[: len(members)]) for k in found]):
+        out.append(Box(block_id, tuple(int(i) for i in members[positions])))
+    return out
 
 
-def _maximal(sets: set[frozenset[int]]) -> list[frozenset[int]]:
-    """Drop every set contained in another; deterministic order (largest first, then members)."""
-    ordered = sorted(sets, key=lambda s: (-len(s), sorted(s)))
-    kept: list[frozenset[int]] = []
+def _maximal(sets: list[np.ndarray]) -> list[np.ndarray]:
+    """Drop every set contained in another; deterministic order (largest first, then members).
+
+    A set can only lie inside a kept set that holds each of its members, so it is tested
+    against the kept sets of its rarest member only, as integer bitmasks.
+    """
+    ordered = sorted(sets, key=lambda s: (-len(s), s.tolist()))
+    holding: dict[int, list[int]] = {}
+    out: list[np.ndarray] = []
     for candidate in ordered:
-        if not any(candidate <= bigger for bigger in kept if len(bigger) > len(candidate)):
-            kept.append(candidate)
-    return kept
+        mask = sum(1 << int(i) for i in candidate)
+        rarest = min((holding.get(int(i), ()) for i in candidate), key=len)
+        if not any(mask & bigger == mask for bigger in rarest):
+            out.append(candidate)
+            for i in candidate:
+                holding.setdefault(int(i), []).append(mask)
+    return out

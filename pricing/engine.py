@@ -14,18 +14,19 @@ from importlib import metadata
 
 from pricing import boxes
 from pricing.baselines import Grouping, anchored_boxes, greedy_allocation, improve
+from pricing.bounds import floor_prices, transport_bound
+from pricing.check import check_result
 from pricing.explain import served_upper_bound, unassigned_reasons
+from pricing.lns import local_search
 from pricing.model import SOLVERS, solve_model
 from pricing.problem import Problem, prepare
 from pricing.types import Assignment, Group, Instance, Result
 
 DEFAULT_SOLVER = "highs"
 # Past this many buyer-box memberships the full box model is too large to build and
-# solve in time; the MILP then runs over a reduced set of boxes and proves nothing.
+# solve in time; large-neighbourhood search over windows then improves the greedy
+# grouping, and a transportation LP gives the proven bound.
 EXACT_MEMBERSHIP_LIMIT = 60_000
-# Measured on the 1,000-buyer benchmark: a reduced model of 30,000 memberships took 13 s
-# to build and did not finish its first phase in a minute, so it stays smaller than that.
-REDUCED_MEMBERSHIP_LIMIT = 15_000
 
 
 def solve(instance: Instance, *, solver: str | None = None, time_limit_s: float | None = None) -> Result:
@@ -41,59 +42,79 @@ def solve(instance: Instance, *, solver: str | None = None, time_limit_s: float 
 
     candidates, exact = candidate_boxes(problem)
     heuristic = greedy_allocation(problem, deadline=began + budget / 3)
-    # The reduced model of a large instance proves nothing and may not even build in
-    # time: past the same size limit the heuristic's grouping is the answer.
-    use_model = exact or sum(map(len, candidates)) <= REDUCED_MEMBERSHIP_LIMIT
     build_s = time.perf_counter() - began
     stats: dict[str, object] = {"solver": solver, "solver_version": _version(solver)}
-
-    ceiling = served_upper_bound(problem, candidates if exact else None)
-    best = heuristic
-    served_proven = _served(problem, heuristic) == ceiling
-    target = _served(problem, heuristic)
-    model_stats: list[dict[str, object]] = []
-    if use_model and not served_proven and _left(deadline) > 0:
-        phase = solve_model(
-            problem, candidates, phase="serve", start=heuristic, solver=solver,
-            time_limit_s=max(1.0, _left(deadline) / 3), mip_gap=0.0,
-        )
-        model_stats.append(_model_stats("serve", phase))
-        if phase.groups and _served(problem, phase.groups) > target:
-            best = improve(problem, phase.groups, deadline=deadline)
-            target = _served(problem, best)
-        served_proven = exact and phase.proven
-
-    bound: int | None = None
-    cost_proven = False
-    if use_model and _left(deadline) > 0:
-        phase = solve_model(
-            problem, candidates, phase="cost", served_target=target, start=best, solver=solver,
-            time_limit_s=max(1.0, _left(deadline)), mip_gap=policy.mip_gap,
-        )
-        model_stats.append(_model_stats("cost", phase))
-        if phase.groups and _served(problem, phase.groups) >= target:
-            improved = improve(problem, phase.groups, deadline=deadline)
-            if _cost(problem, improved) < _cost(problem, best) or _served(problem, best) < target:
-                best = improved
-        if exact and served_proven and phase.bound is not None:
-            bound = math.ceil(phase.bound - 1e-6)
-        cost_proven = exact and served_proven and phase.proven
-
-    total = _cost(problem, best)
-    if bound is None or bound > total:
-        bound = None if bound is None else min(bound, total)
+    if exact:
+        best, bound, proven, phases = _solve_exact(problem, candidates, heuristic, solver, deadline)
+        stats["phases"] = phases
+    else:
+        # Floors first: they take a while on thousands of buyers and must fit in the budget.
+        floors = floor_prices(problem, None)
+        best, search = local_search(problem, heuristic, solver=solver, deadline=deadline)
+        bound, proven = None, False
+        stats["local_search"] = search
     if bound is None:
-        bound = _simple_bound(problem, candidates if exact else None, target)
+        floors = floor_prices(problem, candidates) if exact else floors
+        bound = transport_bound(problem, floors, _served(problem, best))
+    total = _cost(problem, best)
+    if bound is not None:
+        bound = min(bound, total)
     stats.update(
         build_s=round(build_s, 4),
         solve_s=round(time.perf_counter() - began - build_s, 4),
         exact_model=exact,
         candidate_boxes=len(candidates),
-        phases=model_stats,
     )
-    gap = 0.0 if total == 0 else (total - bound) / total if bound is not None else None
-    proven = cost_proven and gap is not None and gap <= policy.mip_gap + 1e-12
-    return build_result(problem, best, "optimal" if proven else "feasible", bound, gap, stats)
+    gap = None if bound is None else 0.0 if total == 0 else (total - bound) / total
+    proven = proven and gap is not None and gap <= policy.mip_gap + 1e-12
+    result = build_result(problem, best, "optimal" if proven else "feasible", bound, gap, stats)
+    violations = check_result(instance, result)
+    if violations:
+        # A safety net that should never fire: hand out the heuristic's allocation, which is
+        # built from valid groups only, rather than one that breaks a rule.
+        stats["discarded"] = violations[:5]
+        result = build_result(problem, heuristic, "feasible", None, None, stats)
+        if check_result(instance, result):
+            return Result(
+                status="error", served_quantity=0, total_amount=0, bound=None, gap=None,
+                stats=stats, message="internal check failed: " + "; ".join(violations[:5]),
+            )
+    return result
+
+
+def _solve_exact(
+    problem: Problem, candidates: list[list[int]], heuristic: Grouping, solver: str, deadline: float
+) -> tuple[Grouping, int | None, bool, list[dict[str, object]]]:
+    """Both lexicographic phases over every maximal box: (grouping, solver bound, proven, stats)."""
+    policy = problem.policy
+    best = heuristic
+    target = _served(problem, heuristic)
+    served_proven = target == served_upper_bound(problem, candidates)
+    phases: list[dict[str, object]] = []
+    if not served_proven and _left(deadline) > 0:
+        phase = solve_model(
+            problem, candidates, phase="serve", start=heuristic, solver=solver,
+            time_limit_s=max(1.0, _left(deadline) / 3), mip_gap=0.0,
+        )
+        phases.append(_model_stats("serve", phase))
+        if _valid(problem, phase.groups) and _served(problem, phase.groups) > target:
+            best = improve(problem, phase.groups, deadline=deadline)
+            target = _served(problem, best)
+        served_proven = phase.proven
+    if _left(deadline) <= 0:
+        return best, None, False, phases
+    phase = solve_model(
+        problem, candidates, phase="cost", served_target=target, start=best, solver=solver,
+        time_limit_s=max(1.0, _left(deadline)), mip_gap=policy.mip_gap,
+    )
+    phases.append(_model_stats("cost", phase))
+    if _valid(problem, phase.groups) and _served(problem, phase.groups) >= target:
+        improved = improve(problem, phase.groups, deadline=deadline)
+        if _cost(problem, improved) < _cost(problem, best) or _served(problem, best) < target:
+            best = improved
+    if not served_proven or phase.bound is None:
+        return best, None, False, phases
+    return best, math.ceil(phase.bound - 1e-6), phase.proven, phases
 
 
 def candidate_boxes(problem: Problem) -> tuple[list[list[int]], bool]:
@@ -160,43 +181,18 @@ def build_result(
     )
 
 
-def _simple_bound(problem: Problem, candidates: list[list[int]] | None, served: int) -> int | None:
-    """A proven lower bound without the MILP: each unit at the cheapest price any group could reach.
-
-    A group containing buyer i lies in a box containing i, so its quantity is at most the
-    largest eligible mass of such a box (or the offer's capacity); average prices never rise
-    with quantity, so i pays at least its share at that quantity. The cheapest `served` units
-    of those per-unit floors bound any allocation serving `served` units.
-    """
-    from pricing.explain import reachable_mass
-
-    floors: list[tuple[float, int]] = []
-    mass = reachable_mass(problem, candidates)
-    for i, buyer in enumerate(problem.buyers):
-        best = None
-        for o in problem.need[i]:
-            reach = mass.get((i, o), buyer.quantity)
-            cap = problem.offers[o].capacity
-            if cap is not None:
-                reach = min(reach, cap)
-            if reach < problem.need[i][o]:
-                continue
-            offer = problem.offers[o]
-            from pricing.tiers import schedule_total
-
-            unit = schedule_total(offer, reach) / reach
-            best = unit if best is None else min(best, unit)
-        if best is not None:
-            floors.append((best, buyer.quantity))
-    floors.sort()
-    left, total = served, 0.0
-    for unit, quantity in floors:
-        take = min(left, quantity)
-        total += unit * take
-        left -= take
-        if left <= 0:
-            break
-    return math.ceil(total - 1e-6)
+def _valid(problem: Problem, grouping: Grouping) -> bool:
+    """Whether a grouping from a solver keeps every rule: disjoint valid groups within capacity."""
+    if not grouping:
+        return False
+    seen: set[int] = set()
+    used = [0] * len(problem.offers)
+    for o, members in grouping:
+        if seen & set(members) or not problem.group_is_valid(o, members):
+            return False
+        seen.update(members)
+        used[o] += sum(problem.buyers[i].quantity for i in members)
+    return all(o.capacity is None or used[k] <= o.capacity for k, o in enumerate(problem.offers))
 
 
 def _served(problem: Problem, grouping: Grouping) -> int:

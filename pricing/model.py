@@ -66,6 +66,11 @@ class _HiGHS(pulp.HiGHS):
         super().createAndConfigureSolver(lp)
 
 
+def quiet_highs(**kwargs: object) -> pulp.HiGHS:
+    """A HiGHS solver object that prints nothing (for LPs solved outside `solve_model`)."""
+    return _HiGHS(msg=False, **kwargs)
+
+
 _banner_lock = threading.Lock()
 _banner_done = False
 
@@ -133,10 +138,8 @@ def solve_model(
         for t, low, high, unit, intercept in _levels(problem, o):
             level_info[o, t] = (low, high, unit, intercept)
     for c, box in enumerate(candidates):
-        for o in range(len(problem.offers)):
+        for o in problem.useful_offers(list(box)):
             users = [i for i in box if o in problem.need[i]]
-            if not users:
-                continue
             mass = sum(qty[i] for i in users)
             for t, low, high, _unit, _ in _levels(problem, o):
                 if low > mass:

@@ -25,6 +25,9 @@ class Problem:
     need: list[dict[int, int]]
     blocks: list[list[int]]
     offer_index: dict[str, int] = field(default_factory=dict)
+    # dominators[o] = offers that are never dearer than o at any quantity and whose
+    # capacity cannot bind: a group of o whose members may all use one of them can switch
+    dominators: list[list[int]] = field(default_factory=list)
 
     @property
     def buyers(self) -> tuple[Buyer, ...]:
@@ -60,6 +63,23 @@ class Problem:
     def amounts(self, offer: int, members: list[int]) -> tuple[int, list[int]]:
         return member_amounts(self.offers[offer], [self.buyers[i].quantity for i in members])
 
+    def useful_offers(self, members: list[int]) -> list[int]:
+        """Offers a group drawn from `members` may need: those no dominator serves equally well.
+
+        If o' is never dearer than o and cannot run out, any group of o whose members may
+        all use o' switches to it at no extra cost, and every member's price condition
+        still holds (its exact share is the average price times its quantity).
+        """
+        users = {o: [i for i in members if o in self.need[i]] for o in range(len(self.offers))}
+        useful = []
+        for o, those in users.items():
+            if not those:
+                continue
+            if any(all(d in self.need[i] for i in those) for d in self.dominators[o]):
+                continue
+            useful.append(o)
+        return useful
+
 
 def prepare(instance: Instance) -> Problem:
     """Derive standalone prices, minimum group quantities and `same` blocks."""
@@ -86,4 +106,39 @@ def prepare(instance: Instance) -> Problem:
         need=need,
         blocks=boxes.blocks(instance.buyers, policy.similarity),
         offer_index={offer.id: o for o, offer in enumerate(offers)},
+        dominators=_dominators(instance, need),
     )
+
+
+def _dominators(instance: Instance, need: list[dict[int, int]]) -> list[list[int]]:
+    """For each offer, the offers that dominate it (ties broken by position, so never both ways)."""
+    offers = instance.offers
+    demand = [sum(b.quantity for b, n in zip(instance.buyers, need, strict=True) if o in n) for o in range(len(offers))]
+    unlimited = [o.capacity is None or o.capacity >= demand[k] for k, o in enumerate(offers)]
+    out: list[list[int]] = []
+    for o, offer in enumerate(offers):
+        found = []
+        for d, other in enumerate(offers):
+            if d == o or not unlimited[d] or not never_dearer(other, offer):
+                continue
+            if never_dearer(offer, other) and d > o:  # same prices: the first one stands
+                continue
+            found.append(d)
+        out.append(found)
+    return out
+
+
+def never_dearer(cheap: Offer, dear: Offer) -> bool:
+    """Whether `cheap` costs at most `dear` for every quantity.
+
+    Both totals are linear between consecutive tier boundaries of either schedule, so
+    comparing at every boundary (and the last unit prices beyond them) is exact.
+    """
+    points = {1}
+    for offer in (cheap, dear):
+        for tier in offer.tiers:
+            if tier.up_to is not None:
+                points.update((tier.up_to, tier.up_to + 1))
+    if any(schedule_total(cheap, q) > schedule_total(dear, q) for q in points):
+        return False
+    return cheap.tiers[-1].unit_amount <= dear.tiers[-1].unit_amount

@@ -152,15 +152,6 @@ def test_a_solver_crash_still_returns_a_valid_result(monkeypatch: pytest.MonkeyP
     assert check_result(instance, result) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pricing.engine.solve does not guard against a wrong MILP grouping (e.g. the LP "
-    "values PuLP reads back when CBC stops without an integer solution). At b0e5f9e it never "
-    "runs check_result on its output, so the broken group is published as optimal; the "
-    "uncommitted engine.py of 15:30 runs it but returns status error while keeping the groups "
-    "and assignments (check_result: 'error result must not allocate anything'). Expected: a valid "
-    "result (better: the heuristic allocation as feasible).",
-)
 def test_engine_checks_its_own_output(monkeypatch: pytest.MonkeyPatch) -> None:
     import pricing.engine
     from pricing.model import Solved
