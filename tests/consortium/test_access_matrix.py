@@ -334,6 +334,19 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
              data=EMPTY, hidden=True),
     ]},
     "accounts.logout": {"POST": [Case("sign out", SIGNED_IN, data=EMPTY)]},
+    "accounts.account": {
+        # No object in the URL: the page is always the signed-in person's own account.
+        "GET": [Case("own account", SIGNED_IN)],
+        "POST": [
+            Case("change own password", SIGNED_IN, data=form({
+                "current": PASSWORD, "password": "a long enough passphrase",
+                "confirm": "a long enough passphrase"})),
+            # Without the current password a session alone cannot change it.
+            Case("change own password, wrong current one", NOBODY, data=form({
+                "current": "not the password", "password": "a long enough passphrase",
+                "confirm": "a long enough passphrase"}), deny={r: 400 for r in SIGNED_IN}),
+        ],
+    },
     "accounts.profile": {
         "GET": [Case("own organisation's profile", SIGNED_IN)],
         "POST": [Case("save own profile", SIGNED_IN, data=profile_form)],
