@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app
@@ -141,8 +142,46 @@ def deliver(mails: list[Mail]) -> None:
             )
 
 
-def outbox_for(user, org, *, limit: int = 200) -> list[OutboxMessage]:
-    """What `user` acting for `org` may read, newest first.
+WITHHELD_BODY = None  # OutboxEntry.body of a mail that carries a sign-in link
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One mail as the outbox page may show it: never the body of a sign-in link.
+
+    A password-reset or invitation link is a key to its recipient's account. Whoever reads
+    the outbox (a manager, or in demo mode the recipient's own session) gets the subject and
+    the delivery status only, so a manager cannot take an account over and a stolen session
+    cannot turn into a new password without the current one.
+    """
+
+    id: int
+    to: str
+    subject: str
+    body: str | None  # None: withheld (the mail carries a sign-in link)
+    status: OutboxStatus
+    error: str | None
+    created_at: datetime
+
+    @property
+    def withheld(self) -> bool:
+        return self.body is WITHHELD_BODY
+
+    @classmethod
+    def of(cls, message: OutboxMessage) -> OutboxEntry:
+        return cls(
+            id=message.id,
+            to=message.to,
+            subject=message.subject,
+            body=WITHHELD_BODY if message.sensitive else message.body,
+            status=message.status,
+            error=message.error,
+            created_at=message.created_at,
+        )
+
+
+def outbox_for(user, org, *, limit: int = 200) -> list[OutboxEntry]:
+    """What `user` acting for `org` may read, newest first, sign-in links withheld.
 
     Managers: their consortium's mail, and personal mail to their own staff. Everyone (in
     demo mode): mail addressed to them.
@@ -163,4 +202,4 @@ def outbox_for(user, org, *, limit: int = 200) -> list[OutboxMessage]:
     else:
         visible = OutboxMessage.to == user.email
     stmt = select(OutboxMessage).where(visible).order_by(OutboxMessage.id.desc()).limit(limit)
-    return list(db.session.execute(stmt).scalars())
+    return [OutboxEntry.of(message) for message in db.session.execute(stmt).scalars()]

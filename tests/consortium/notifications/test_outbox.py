@@ -140,3 +140,22 @@ def test_personal_mail_belongs_to_no_consortium(app, make):
     record("bid.submitted", consortium, before=None, after={})
     message = services.notify("v@vendor.example", "Bid receipt", "sealed", personal=True)
     assert message.consortium_id is None
+
+
+def test_outbox_for_never_hands_out_a_sign_in_link(app, make):
+    """The service withholds the body of sign-in mail from every reader, recipient included."""
+    from consortium.accounts.services import request_password_reset
+
+    consortium = make.consortium()
+    manager = make.manager(consortium)
+    colleague = make.member(consortium, role="member", name="Colleague")
+    with app.test_request_context():
+        request_password_reset(colleague.user.email)
+    services.notify(colleague.user.email, "Deadline approaching", "Two days left.",
+                    consortium_id=consortium.id)
+    readers = ((manager.user, consortium), (colleague.user, None))
+    for user, org in readers:
+        entries = {e.subject: e for e in services.outbox_for(user, org)}
+        assert entries["Reset your password"].withheld
+        assert entries["Reset your password"].body is None
+        assert entries["Deadline approaching"].body == "Two days left."
