@@ -2,9 +2,10 @@
 
 All or nothing: every row is checked first; one bad row and nothing changes, and the
 manager sees every row's errors. Imported districts are verified by the importing
-consortium (its managers vouch for the file). Re-importing updates by NCES id the districts
-this consortium imported; a district that has its own staff or belongs to another consortium
-is left alone (its profile and its memberships are its own choice) and reported as skipped.
+consortium (its managers vouch for the file). An import only ever creates districts: a row
+whose NCES id is already registered is a row-level error, whoever registered it, because a
+district's profile decides its eligibility in every consortium and is the district's own to
+keep, and its standing with a consortium is its own choice (it applies from its account).
 """
 
 from __future__ import annotations
@@ -66,13 +67,12 @@ class DistrictRow:
     locale: str | None
     broadband_mbps: int | None
     sis: str | None
+    id_column: str = "LEAID"  # the file's header for the id (LEAID or an alias)
 
 
 @dataclass
 class ImportResult:
     created: int = 0
-    updated: int = 0
-    skipped: list[str] = field(default_factory=list)  # names of districts left alone
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -162,60 +162,69 @@ def parse(text: str) -> tuple[list[DistrictRow], list[RowError]]:
         seen[nces_id] = line
         rows.append(
             DistrictRow(line, nces_id, name, state, values["enrollment"], values["schools"],
-                        locale, values["broadband_mbps"], cell("sis") or None)
+                        locale, values["broadband_mbps"], cell("sis") or None,
+                        columns["nces_id"])
         )
     return rows, errors
 
 
 def import_districts(consortium: Organisation, text: str, by: User) -> ImportResult:
-    """Create or update the file's districts and verify them for `consortium`, or change nothing."""
+    """Create the file's districts and verify them for `consortium`, or change nothing.
+
+    Never touches an existing organisation: an NCES id that is already registered is
+    reported on its row, and then nothing at all is imported.
+    """
     rows, errors = parse(text)
     if errors:
         return ImportResult(errors=errors)
     if not rows:
         return ImportResult(errors=[RowError(2, "", "the file has no district rows")])
+    errors = _already_registered(rows)
+    if errors:
+        return ImportResult(errors=errors)
     from consortium.accounts.services import create_organisation
 
-    existing = {
-        p.nces_id: p
-        for p in db.session.execute(
-            select(DistrictProfile).where(DistrictProfile.nces_id.in_([r.nces_id for r in rows]))
-        ).scalars()
-    }
     result = ImportResult()
     for row in rows:
-        profile = existing.get(row.nces_id)
-        if profile is None:
-            org = create_organisation(OrgKind.district, row.name)
-            profile = org.district_profile
-            before = None
-            result.created += 1
-        else:
-            org = profile.organisation
-            if org.memberships or any(a.consortium_id != consortium.id for a in org.affiliations):
-                result.skipped.append(org.name)
-                continue
-            before = profile.as_dict()
-            result.updated += 1
+        org = create_organisation(OrgKind.district, row.name)
+        profile = org.district_profile
         profile.nces_id = row.nces_id
         profile.state = row.state
         profile.enrollment = row.enrollment
         for key in ("schools", "locale", "broadband_mbps", "sis"):
             if getattr(row, key) is not None:
                 setattr(profile, key, getattr(row, key))
-        affiliation = org.affiliation_with(consortium)
-        if affiliation is None:
-            affiliation = Affiliation(consortium=consortium, member=org)
-            db.session.add(affiliation)
-        if affiliation.status != AffiliationStatus.verified:
-            affiliation.status = AffiliationStatus.verified
-            affiliation.decided_at = now()
-            affiliation.decided_by = by
-            affiliation.note = "Imported from a CCD file"
+        db.session.add(
+            Affiliation(
+                consortium=consortium,
+                member=org,
+                status=AffiliationStatus.verified,
+                decided_at=now(),
+                decided_by=by,
+                note="Imported from a CCD file",
+            )
+        )
         db.session.flush()
-        if before != profile.as_dict():
-            record("district.imported", profile, before=before,
-                   after={"name": org.name, **profile.as_dict()}, consortium_id=consortium.id)
+        record("district.imported", profile, before=None,
+               after={"name": org.name, **profile.as_dict()}, consortium_id=consortium.id)
+        result.created += 1
     record("districts.import_finished", consortium, before=None,
-           after={"created": result.created, "updated": result.updated, "skipped": result.skipped})
+           after={"created": result.created})
     return result
+
+
+def _already_registered(rows: list[DistrictRow]) -> list[RowError]:
+    """A row-level error for each row whose NCES id an organisation already has."""
+    taken = set(
+        db.session.execute(
+            select(DistrictProfile.nces_id).where(
+                DistrictProfile.nces_id.in_([r.nces_id for r in rows])
+            )
+        ).scalars()
+    )
+    return [
+        RowError(row.row, row.id_column, "a district with this id is already registered; an import "
+                 "does not change it (it can apply to join your consortium from its account)")
+        for row in rows
+        if row.nces_id in taken
+    ]

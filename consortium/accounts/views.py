@@ -391,18 +391,8 @@ def import_districts():
             "accounts/import.html", form=form, consortium=consortium, errors=result.errors
         ), 400
     db.session.commit()
-    flash(
-        f"Imported {result.created + result.updated} districts "
-        f"({result.created} new, {result.updated} updated); all are verified for {consortium.name}.",
-        "success",
-    )
-    if result.skipped:
-        flash(
-            f"Left alone {len(result.skipped)} already registered by their own staff or another "
-            f"consortium ({', '.join(result.skipped[:5])}{'…' if len(result.skipped) > 5 else ''}); "
-            "they can apply to join from their account.",
-            "warning",
-        )
+    flash(f"Imported {result.created} new districts; all are verified for {consortium.name}.",
+          "success")
     return redirect(url_for("accounts.verification", status="verified"))
 
 

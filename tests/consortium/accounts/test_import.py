@@ -44,15 +44,18 @@ def test_manager_imports_a_ccd_file(client, make, login):
     assert actions.count("district.imported") == 3 and "districts.import_finished" in actions
 
 
-def test_reimport_updates_by_nces_id(client, make, login):
+def test_reimport_lists_every_registered_id_and_changes_nothing(client, make, login):
     consortium = make.consortium()
     login(client, make.manager(consortium))
     _upload(client, GOOD)
-    orgs = _count(Organisation)
-    _upload(client, GOOD.replace("1700001,Prairie Ridge CUSD 201,IL,1240", "1700001,Prairie Ridge CUSD 201,IL,1300"))
-    assert _count(Organisation) == orgs
+    orgs, events = _count(Organisation), _count(AuditEvent)
+    again = GOOD.replace("1700001,Prairie Ridge CUSD 201,IL,1240", "1700001,Prairie Ridge CUSD 201,IL,1300")
+    response = _upload(client, again + "1700009,Brand New SD,IL,75,1,41,\n")
+    assert response.status_code == 400 and "Nothing was imported" in response.text
+    assert response.text.count("a district with this id is already registered") == 3  # not row 5
+    assert (_count(Organisation), _count(AuditEvent)) == (orgs, events)
     profile = db.session.execute(select(DistrictProfile).filter_by(nces_id="1700001")).scalar_one()
-    assert profile.enrollment == 1300
+    assert profile.enrollment == 1240
 
 
 def test_one_bad_row_imports_nothing_and_every_error_is_listed(client, make, login):
@@ -88,15 +91,32 @@ def test_a_non_csv_file_names_the_field(client, make, login):
     assert response.status_code == 400 and "<strong>CSV file:</strong>" in response.text
 
 
-def test_districts_with_their_own_staff_or_consortium_are_left_alone(client, make, login):
+def test_another_consortiums_district_is_a_row_error_and_nothing_is_imported(client, make, login):
+    """Manager Y cannot rewrite X's district A, nor enrol it in Y, by naming its NCES id."""
     x, y = make.consortium(name="X"), make.consortium(name="Y")
     claimed = make.district(consortium=x, nces_id="1799001", enrollment=1200, name="Apple Creek CUSD 5")
     login(client, make.manager(y))
-    response = _upload(client, "LEAID,LEA_NAME,ST,MEMBER\n1799001,Apple Creek CUSD 5,IN,99999\n1799002,New SD,IL,50\n")
-    assert response.status_code == 302
+    response = _upload(client, "NCES_ID,LEA_NAME,ST,MEMBER\n1799001,Apple Creek CUSD 5,IN,99999\n1799002,New SD,IL,50\n")
+    assert response.status_code == 400
+    assert "<td class=\"num\">2</td><td><code>NCES_ID</code></td>" in response.text
+    assert "already registered" in response.text
     profile = db.session.get(DistrictProfile, claimed.org.id)
     assert (profile.state, profile.enrollment) == ("IL", 1200)
     assert claimed.org.affiliation_with(y) is None
-    page = client.get("/verification?status=verified").text
-    assert "Left alone 1" in page and "Apple Creek CUSD 5" in page
-    assert db.session.execute(select(DistrictProfile).filter_by(nces_id="1799002")).scalar_one()
+    assert db.session.execute(select(DistrictProfile).filter_by(nces_id="1799002")).scalar_one_or_none() is None
+    assert _count(AuditEvent) == 0
+
+
+def test_a_district_without_staff_is_not_rewritten_either(client, make, login):
+    """Even a district that nobody has signed up for yet keeps the profile it has."""
+    x = make.consortium(name="X")
+    login(client, make.manager(x))
+    _upload(client, "LEAID,LEA_NAME,ST,MEMBER\n1799003,Quiet Creek SD,IL,300\n")
+    y = make.consortium(name="Y")
+    client.post("/logout")
+    login(client, make.manager(y))
+    response = _upload(client, "LEAID,LEA_NAME,ST,MEMBER\n1799003,Quiet Creek SD,IN,9\n")
+    assert response.status_code == 400
+    profile = db.session.execute(select(DistrictProfile).filter_by(nces_id="1799003")).scalar_one()
+    assert (profile.state, profile.enrollment) == ("IL", 300)
+    assert profile.organisation.affiliation_with(y) is None
