@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from consortium.config import PROJECT_ROOT, Settings
+from consortium.config import INSTANCE_DIR, Settings, resource_dir
 
 DOMAINS = ("accounts", "audit", "notifications", "procurement", "bids", "allocation", "awards")
 
@@ -17,9 +17,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(resource_dir("templates")),
         static_folder="static",
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=str(INSTANCE_DIR),
     )
     app.config.from_mapping(settings.flask_config())
     _ensure_sqlite_dir(settings)
@@ -48,7 +48,7 @@ def _init_extensions(app: Flask) -> None:
     from consortium.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = PROJECT_ROOT / "instance"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+# A checkout (or an editable install) keeps instance/ beside the code; an installed wheel
+# keeps it where Flask would, under the environment's prefix.
+IS_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
+INSTANCE_DIR = (
+    PROJECT_ROOT / "instance" if IS_CHECKOUT else Path(sys.prefix) / "var" / "consortium-instance"
+)
+
+
+def resource_dir(name: str) -> Path:
+    """The top-level `templates/` or `migrations/` folder, in a checkout or in a wheel.
+
+    The wheel ships them inside the package (`consortium/templates`, see pyproject.toml's
+    package-dir); a checkout has them at the top of the repository.
+    """
+    installed = PACKAGE_DIR / name
+    return installed if installed.is_dir() else PROJECT_ROOT / name
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
