@@ -7,6 +7,8 @@ import importlib
 import click
 from flask import Flask, current_app
 
+from consortium.allocation.jobs import QUEUE_NAME
+
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
@@ -64,7 +66,10 @@ def demo_logins() -> None:
 
 
 @click.command("worker")
-@click.option("--queue", "queues", multiple=True, default=("default",), show_default=True)
+@click.option(
+    "--queue", "queues", multiple=True, default=(QUEUE_NAME,), show_default=True,
+    help="A queue to listen on (repeat for several); allocation runs are enqueued on the default.",
+)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(queues: tuple[str, ...], burst: bool) -> None:
     """Run an RQ worker on REDIS_URL (allocation runs and other background jobs)."""

@@ -15,6 +15,28 @@ def test_worker_needs_redis_url(runner):
     assert "REDIS_URL is not set" in result.output
 
 
+def test_worker_listens_on_the_allocation_queue_by_default(runner, app, monkeypatch):
+    """Runs are enqueued on "allocation" (consortium.allocation.jobs); a bare `flask worker` takes them."""
+    import rq
+
+    from consortium.allocation.jobs import allocation_queue
+
+    listened = []
+
+    class RecordingWorker:
+        def __init__(self, queues, connection):
+            listened.append([q.name for q in queues])
+
+        def work(self, burst):
+            assert burst
+
+    monkeypatch.setattr(rq, "Worker", RecordingWorker)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    assert runner.invoke(args=["worker", "--burst"]).exit_code == 0
+    assert runner.invoke(args=["worker", "--burst", "--queue", "a", "--queue", "b"]).exit_code == 0
+    assert listened == [[allocation_queue(app).name], ["a", "b"]]
+
+
 def test_create_db_creates_every_table(runner, app):
     result = runner.invoke(args=["create-db"])
     assert result.exit_code == 0
