@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, worker, create-db."""
+"""Flask commands: seed-demo, worker, create-db, daily, ..."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_logins)
     app.cli.add_command(create_consortium)
     app.cli.add_command(audit_verify)
+    app.cli.add_command(daily)
 
 
 @click.command("create-db")
@@ -133,3 +134,22 @@ def audit_verify() -> None:
             f"audit chain broken at event(s) {', '.join(map(str, broken))} of {total}"
         )
     click.echo(f"audit chain intact: {total} events")
+
+
+@click.command("daily")
+def daily() -> None:
+    """Lapse overdue contracts and send the day's reminders (run once a day from cron).
+
+    Safe to run again: nothing is lapsed or mailed twice. Exits 1 if a step failed (the
+    other steps still ran).
+    """
+    from consortium.daily import run_daily
+
+    outcomes = run_daily()
+    for outcome in outcomes:
+        if outcome.error:
+            click.echo(f"FAILED {outcome.name}: {outcome.error}", err=True)
+        else:
+            click.echo(f"{outcome.count:>5}  {outcome.name}")
+    if any(o.error for o in outcomes):
+        raise SystemExit(1)

@@ -187,7 +187,10 @@ def lapse_overdue_contracts() -> list[Contract]:
     at = now()
     overdue = list(
         db.session.scalars(
-            select(Contract).where(Contract.status == "pending", Contract.accept_by < at)
+            select(Contract)
+            .where(Contract.status == "pending", Contract.accept_by < at)
+            .order_by(Contract.id)
+            .with_for_update(skip_locked=True)  # two overlapping daily runs never lapse twice
         )
     )
     for contract in overdue:
@@ -216,6 +219,8 @@ def send_reminders() -> int:
             Contract.accept_by >= at,
             Contract.accept_by <= at + timedelta(days=SIGNATURE_REMINDER_DAYS),
         )
+        .order_by(Contract.id)
+        .with_for_update(skip_locked=True)  # two overlapping daily runs never mail twice
     )
     for contract in due:
         title = contract.award.solicitation.title
@@ -228,13 +233,17 @@ def send_reminders() -> int:
             )
         contract.signature_reminded_at = at
         sent += 1
-    horizon = local_date(at, "UTC") + timedelta(days=EXPIRY_REMINDER_DAYS)
+    today = local_date(at, "UTC")
     expiring = db.session.scalars(
-        select(Contract).where(
+        select(Contract)
+        .where(
             Contract.status == "accepted",
             Contract.expiry_reminded_at.is_(None),
-            Contract.expires_on <= horizon,
+            Contract.expires_on >= today,  # an already expired contract is not "expiring"
+            Contract.expires_on <= today + timedelta(days=EXPIRY_REMINDER_DAYS),
         )
+        .order_by(Contract.id)
+        .with_for_update(skip_locked=True)
     )
     for contract in expiring:
         title = contract.award.solicitation.title
