@@ -64,7 +64,10 @@ def transport_bound(problem: Problem, floors: dict[tuple[int, int], float], serv
     prob += pulp.lpSum(floors[key] * v for key, v in share.items())
     from pricing.model import quiet_highs
 
-    prob.solve(quiet_highs())
+    try:
+        prob.solve(quiet_highs())
+    except pulp.PulpSolverError:
+        return None
     if prob.status != pulp.LpStatusOptimal:
         return None
     # The LP optimum is a real lower bound; a hair of slack absorbs the LP's tolerances.

@@ -61,9 +61,28 @@ class _HiGHS(pulp.HiGHS):
     HiGHS report an objective below the one its own column values give, and stop there.
     """
 
+    def __init__(self, **kwargs: object):
+        # HiGHS keeps one thread pool per process: once it has run with some thread count,
+        # a model asking for another one does not solve at all (status kNotset). Every
+        # model here therefore runs single-threaded, which also keeps answers repeatable.
+        kwargs["threads"] = 1
+        super().__init__(**kwargs)
+
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
         _silence_highs_banner()
         super().createAndConfigureSolver(lp)
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
+        super().callSolver(lp)
+        import highspy
+
+        if lp.solverModel.getModelStatus() in (
+            highspy.HighsModelStatus.kNotset, highspy.HighsModelStatus.kSolveError,
+            highspy.HighsModelStatus.kModelError,
+        ):
+            raise pulp.PulpSolverError(
+                f"HiGHS did not solve the model: {lp.solverModel.getModelStatus()}"
+            )
 
 
 def quiet_highs(**kwargs: object) -> pulp.HiGHS:
@@ -307,7 +326,7 @@ def _run(
 ) -> tuple[float | None, bool]:
     """Solve; return (proven bound on the objective, whether optimality within the gap is proven)."""
     if solver == "highs":
-        engine = _HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1)
+        engine = _HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap)
         prob.solve(engine)
         model = prob.solverModel
         info = model.getInfo()

@@ -26,8 +26,9 @@ from pricing.types import (
     Unassigned,
 )
 from tests.pricing.bruteforce import exhaustive_allocation, exhaustive_optimum, result_for
+from tests.pricing.paths import EXAMPLES_DIR
 
-EXAMPLES = sorted(Path("/work/shared/examples").glob("*.expected.json"))
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.expected.json"))
 
 VOL = Offer("vol", "Volume Co", "volume", (Tier(99, 1000), Tier(None, 800)), capacity=400)
 GRAD = Offer("grad", "Graduated Co", "graduated", (Tier(99, 1000), Tier(None, 700)))

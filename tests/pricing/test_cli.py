@@ -18,8 +18,9 @@ from pricing.cli import main
 from pricing.io import dumps, instance_to_dict, load_instance, load_result
 from pricing.types import Instance, Result
 from tests.pricing.bruteforce import exhaustive_allocation, result_for
+from tests.pricing.paths import EXAMPLES_DIR
 
-EXAMPLE = Path("/work/shared/examples/example-volume.json")
+EXAMPLE = EXAMPLES_DIR / "example-volume.json"
 
 
 def engine_ready() -> bool:

@@ -20,9 +20,10 @@ from pricing.generate import bench_instance, generate_instance
 from pricing.io import load_instance, result_to_dict
 from pricing.types import Buyer, Instance, Offer, Policy, Result, SimilarityRule, Tier
 from tests.pricing.bruteforce import exhaustive_optimum
+from tests.pricing.paths import EXAMPLES_DIR
 
 SOLVERS = ("highs", "cbc")
-EXAMPLES = sorted(Path("/work/shared/examples").glob("*.expected.json"))
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.expected.json"))
 
 # pricing.model uses PuLP 3 APIs that PuLP 3.3 flags as removed in 4.0; the project turns
 # warnings into errors, which would fail every in-process solve.

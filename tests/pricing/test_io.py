@@ -22,9 +22,10 @@ from pricing.io import (
     result_to_dict,
 )
 from pricing.types import Assignment, Group, Policy, Result, Unassigned
+from tests.pricing.paths import EXAMPLES_DIR
 
 EXAMPLES = sorted(
-    p for p in Path("/work/shared/examples").glob("*.json") if not p.name.endswith(".expected.json")
+    p for p in EXAMPLES_DIR.glob("*.json") if not p.name.endswith(".expected.json")
 )
 
 
