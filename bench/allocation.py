@@ -87,6 +87,19 @@ def _engine_child(conn: Any, n: int, seed: int, solver: str, time_limit_s: float
                 "peak_parts": (me, children),
                 "exact_model": result.stats.get("exact_model"),
                 "phases": result.stats.get("phases"),
+                "other_stats": {
+                    k: v
+                    for k, v in result.stats.items()
+                    if k
+                    not in (
+                        "solver",
+                        "solver_version",
+                        "build_s",
+                        "solve_s",
+                        "phases",
+                        "exact_model",
+                    )
+                },
             }
         )
     except BaseException as exc:  # noqa: BLE001 - reported in the table, never hidden
@@ -165,6 +178,7 @@ def _greedy_child(conn: Any, n: int, seed: int) -> None:
 
 def run_child(target: Any, *args: Any, timeout_s: float) -> dict[str, Any]:
     """Run `target(conn, *args)` in a fresh spawned process and return what it sent."""
+    load = os.getloadavg()[0]
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=target, args=(send, *args))
@@ -181,6 +195,7 @@ def run_child(target: Any, *args: Any, timeout_s: float) -> dict[str, Any]:
     process.join(30)
     if process.exitcode not in (0, None) and "error" not in data:
         data["exitcode"] = process.exitcode
+    data["load"] = load  # 1-minute load average when the run started (2 shared cores)
     return data
 
 
@@ -328,9 +343,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"{p['phase']} {p['variables']} vars {p['solve_s']:.1f} s{' proven' if p['proven'] else ''}"
                     for p in row.get("phases") or []
                 )
+                others = ", ".join(f"{k} {v}" for k, v in row.get("other_stats", {}).items())
                 notes.append(
-                    f"{n} {solver} engine: exact model {row['exact_model']}; phases: {phases or 'none (heuristic only)'}; "
-                    f"peak MB python {row['peak_parts'][0]:.0f} + solver process {row['peak_parts'][1]:.0f}."
+                    f"{n} {solver} engine: exact model {row['exact_model']}; MILP phases: {phases or 'none'}; "
+                    f"{others}; peak MB python {row['peak_parts'][0]:.0f} + solver process "
+                    f"{row['peak_parts'][1]:.0f}; load average before the run {row['load']:.2f}."
                 )
         if n in bigm_sizes:
             for solver in solvers:
@@ -348,12 +365,14 @@ def main(argv: list[str] | None = None) -> int:
                 if "error" not in row:
                     variables, constraints = row["size"]
                     phases = ", ".join(
-                        f"{p['phase']} {p['solve_s']:.1f} s{' proven' if p['proven'] else ''}"
+                        f"{p['phase']} {p['solve_s']:.1f} s of {p['time_limit_s']:.0f} s allowed"
+                        f"{' proven' if p['proven'] else ''}"
                         for p in row["phases"]
                     )
                     notes.append(
                         f"{n} {solver} big-M: {variables:,} variables, {constraints:,} constraints; "
-                        f"build {row['build_s']:.1f} s; phases: {phases}."
+                        f"build {row['build_s']:.1f} s; phases: {phases}; load average before the "
+                        f"run {row['load']:.2f}."
                     )
                     if not row["valid"]:
                         notes.append(f"{n} {solver} big-M: INVALID result: {row['problems']}")
