@@ -271,7 +271,7 @@ def speed_line(n: int, solver: str, engine: dict[str, Any], bigm: dict[str, Any]
             f"(its best serves {bigm['served']:,} of {engine['served']:,} units"
             + (
                 f"; its gap {percent(b_gap, 2)}% is for that smaller quantity"
-                if b_gap is not None
+                if b_gap is not None and bigm["served"]
                 else ""
             )
             + "): "
