@@ -198,6 +198,12 @@ def solve_model(
         low = level_info[o, t][0]
         if low > 1:
             prob += quantity >= low * group_y, f"tier_floor_{tag}"
+        high = level_info[o, t][1]
+        if high is not None and sum(qty[i] for i in members) > high:
+            # An optimum labels each group with its true tier, so a label's quantity stays
+            # within that tier's range: valid, and it stops the LP from pricing a large
+            # fractional quantity at a small label.
+            prob += quantity <= high * group_y, f"tier_ceiling_{tag}"
         for i in members:
             prob += x[i, c, o, t, k] <= group_y, f"member_opens_group_{i}_{tag}"
             need = needs.get((i, c, o, t))
@@ -215,6 +221,15 @@ def solve_model(
             )
         if k > 0:  # copies are interchangeable: open them in order
             prob += y[c, o, t, k - 1] >= group_y, f"copies_in_order_{tag}"
+    if policy.max_group_size is None:
+        # Two groups of one offer in one box merge at no extra cost, so one group per
+        # (box, offer) suffices: a valid cut that also removes split-group symmetry.
+        levels_of: dict[tuple[int, int], list[pulp.LpVariable]] = {}
+        for (c, o, _t, _k), var in y.items():
+            levels_of.setdefault((c, o), []).append(var)
+        for (c, o), variables in levels_of.items():
+            if len(variables) > 1:
+                prob += pulp.lpSum(variables) <= 1, f"one_group_per_box_offer_{c}_{o}"
     for o, terms in of_offer.items():
         cap = problem.offers[o].capacity
         if cap is not None and sum(q for q, _ in terms) > cap:
