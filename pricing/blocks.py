@@ -19,10 +19,10 @@ from pricing.types import Offer
 
 
 def improve_blocks(
-    problem: Problem, grouping: Grouping, *, solver: str, deadline: float, membership_limit: int
+    problem: Problem, grouping: Grouping, *, solver: str, deadline: float, size_limit: int
 ) -> tuple[Grouping, int]:
     """Re-solve each small block exactly, smallest first; returns the grouping and blocks improved."""
-    from pricing.model import solve_model
+    from pricing.model import model_size, solve_model
 
     groups = [(o, sorted(m)) for o, m in grouping]
     improved = 0
@@ -40,11 +40,13 @@ def improve_blocks(
         sub, index = sub_problem(problem, freed, kept)
         usable = [k for k in range(len(freed)) if sub.need[k]]
         found = boxes.maximal_boxes(sub.buyers, sub.rules, usable, 0, limit=20_000)
-        if found is None or sum(len(x.members) for x in found) > membership_limit:
+        if found is None:
+            continue
+        candidates = [list(x.members) for x in found]
+        if model_size(sub, candidates) > size_limit:
             continue
         served = sum(problem.buyers[i].quantity for _, m in mine for i in m)
         cost = sum(problem.group_cost(o, m) for o, m in mine)
-        candidates = [list(x.members) for x in found]
         most = solve_model(
             sub, candidates, phase="serve", solver=solver, time_limit_s=left / 3, mip_gap=0.0
         )

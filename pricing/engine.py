@@ -18,18 +18,21 @@ from pricing.blocks import improve_blocks
 from pricing.bounds import floor_prices, transport_bound
 from pricing.check import check_result
 from pricing.explain import served_upper_bound, unassigned_reasons
-from pricing.model import SOLVERS, solve_model
+from pricing.model import SOLVERS, model_size, solve_model
 from pricing.problem import Problem, prepare
 from pricing.types import Assignment, Group, Instance, Result
 
 DEFAULT_SOLVER = "highs"
-# Past this many buyer-box memberships the full box model is too large to build and
-# solve in time: the greedy grouping (with merges and moves) is the answer, its small
+# Past this many member variables (buyer x box x offer x level) the full box model is
+# too large to build and solve in time (the 200-buyer benchmark has 11,000 and takes
+# about 15 s; a 289-buyer block of the 5,000-buyer benchmark has 275,000 and took 1.2 GB
+# without finishing): the greedy grouping (with merges and moves) is the answer, its small
 # `same`-blocks re-solved exactly, and a transportation LP gives its proven bound.
 # (Re-solving sliding windows exactly was measured on the 1,000-buyer benchmark: 0.002%
 # better after 45 s, so it is not done.)
-EXACT_MEMBERSHIP_LIMIT = 60_000
-BLOCK_MEMBERSHIP_LIMIT = 60_000
+EXACT_MODEL_LIMIT = 40_000
+# The same limit for one `same`-block re-solved on its own inside a large instance.
+BLOCK_MODEL_LIMIT = 40_000
 
 
 def solve(instance: Instance, *, solver: str | None = None, time_limit_s: float | None = None) -> Result:
@@ -53,7 +56,7 @@ def solve(instance: Instance, *, solver: str | None = None, time_limit_s: float 
     else:
         best, improved = improve_blocks(
             problem, heuristic, solver=solver, deadline=began + budget * 0.85,
-            membership_limit=BLOCK_MEMBERSHIP_LIMIT,
+            size_limit=BLOCK_MODEL_LIMIT,
         )
         bound, proven = None, False
         stats["blocks_resolved"] = improved
@@ -124,7 +127,7 @@ def _solve_exact(
 def candidate_boxes(problem: Problem) -> tuple[list[list[int]], bool]:
     """Every maximal box when the model stays small enough (exact), else anchored boxes."""
     found: list[list[int]] = []
-    memberships = 0
+    size = 0
     for b, block in enumerate(problem.blocks):
         usable = [i for i in block if problem.need[i]]
         if not usable:
@@ -132,10 +135,11 @@ def candidate_boxes(problem: Problem) -> tuple[list[list[int]], bool]:
         maximal = boxes.maximal_boxes(problem.buyers, problem.rules, usable, b, limit=20_000)
         if maximal is None:
             break
-        memberships += sum(len(box.members) for box in maximal)
-        if memberships > EXACT_MEMBERSHIP_LIMIT:
+        members = [list(box.members) for box in maximal]
+        size += model_size(problem, members)
+        if size > EXACT_MODEL_LIMIT:
             break
-        found.extend(list(box.members) for box in maximal)
+        found.extend(members)
     else:
         return found, True
     reduced = []

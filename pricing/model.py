@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pulp
@@ -130,6 +130,43 @@ def _levels(problem: Problem, o: int) -> list[tuple[int, int, int | None, int, i
     return out
 
 
+def slots(
+    problem: Problem, candidates: Sequence[Sequence[int]]
+) -> Iterator[tuple[int, int, int, int, list[int], dict[int, int]]]:
+    """Every (box, offer, level) a group may take: (c, o, t, low, members, explicit needs).
+
+    A member whose need is at most the level's floor (or its own quantity) is always
+    satisfied there; one whose need lies inside the level's range gets an explicit
+    `Q >= need` row; a level whose whole range is below a member's need is closed to it.
+    """
+    qty = [b.quantity for b in problem.buyers]
+    for c, box in enumerate(candidates):
+        for o in problem.useful_offers(list(box)):
+            users = [i for i in box if o in problem.need[i]]
+            mass = sum(qty[i] for i in users)
+            for t, low, high, _unit, _ in _levels(problem, o):
+                if low > mass:
+                    break
+                members, explicit = [], {}
+                for i in users:
+                    need = problem.need[i][o]
+                    if need <= max(low, qty[i]):
+                        members.append(i)
+                    elif high is None or need <= high:
+                        members.append(i)
+                        explicit[i] = need
+                if len(members) < problem.policy.min_group_size:
+                    continue
+                if sum(qty[i] for i in members) < low:
+                    continue
+                yield c, o, t, low, members, explicit
+
+
+def model_size(problem: Problem, candidates: Sequence[Sequence[int]]) -> int:
+    """How many member variables the model over these boxes has (before copies)."""
+    return sum(len(members) for *_, members, _needs in slots(problem, candidates))
+
+
 def solve_model(
     problem: Problem,
     candidates: Sequence[Sequence[int]],
@@ -156,30 +193,12 @@ def solve_model(
     for o in range(len(problem.offers)):
         for t, low, high, unit, intercept in _levels(problem, o):
             level_info[o, t] = (low, high, unit, intercept)
-    for c, box in enumerate(candidates):
-        for o in problem.useful_offers(list(box)):
-            users = [i for i in box if o in problem.need[i]]
-            mass = sum(qty[i] for i in users)
-            for t, low, high, _unit, _ in _levels(problem, o):
-                if low > mass:
-                    break
-                members = []
-                for i in users:
-                    need = problem.need[i][o]
-                    floor = max(low, qty[i])
-                    if need <= floor:
-                        members.append(i)
-                    elif high is None or need <= high:
-                        members.append(i)
-                        needs[i, c, o, t] = need
-                if not members or sum(qty[i] for i in members) < low:
-                    continue
-                if len(members) < policy.min_group_size:
-                    continue
-                for k in range(_copies(policy.min_group_size, policy.max_group_size, members, qty, low)):
-                    y_keys.append((c, o, t, k))
-                    members_of[c, o, t, k] = members
-                    x_keys.extend((i, c, o, t, k) for i in members)
+    for c, o, t, low, members, slot_needs in slots(problem, candidates):
+        needs.update({(i, c, o, t): need for i, need in slot_needs.items()})
+        for k in range(_copies(policy.min_group_size, policy.max_group_size, members, qty, low)):
+            y_keys.append((c, o, t, k))
+            members_of[c, o, t, k] = members
+            x_keys.extend((i, c, o, t, k) for i in members)
 
     y = {key: prob.add_variable("y_" + "_".join(map(str, key)), 0, 1, cat="Binary") for key in y_keys}
     x = {key: prob.add_variable("x_" + "_".join(map(str, key)), 0, 1, cat="Binary") for key in x_keys}

@@ -38,7 +38,7 @@ def test_transport_bound_never_exceeds_the_optimum(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(1, 13))
 def test_large_path_is_valid_and_never_claims_optimal(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pricing.engine, "EXACT_MEMBERSHIP_LIMIT", 0)
+    monkeypatch.setattr(pricing.engine, "EXACT_MODEL_LIMIT", 0)
     instance = tiny(seed, capacities=True)
     served, total = exhaustive_optimum(instance)
     result = solve(instance)
@@ -53,7 +53,7 @@ def test_large_path_is_valid_and_never_claims_optimal(seed: int, monkeypatch: py
 @pytest.mark.parametrize("seed", range(1, 13))
 def test_small_blocks_are_resolved_to_the_optimum(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # Without capacities the `same` blocks are independent, so solving each exactly is optimal.
-    monkeypatch.setattr(pricing.engine, "EXACT_MEMBERSHIP_LIMIT", 0)
+    monkeypatch.setattr(pricing.engine, "EXACT_MODEL_LIMIT", 0)
     instance = tiny(seed, capacities=False)
     result = solve(instance)
     assert check_result(instance, result) == []
@@ -61,8 +61,8 @@ def test_small_blocks_are_resolved_to_the_optimum(seed: int, monkeypatch: pytest
 
 
 def test_without_block_resolves_the_greedy_answer_stands(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pricing.engine, "EXACT_MEMBERSHIP_LIMIT", 0)
-    monkeypatch.setattr(pricing.engine, "BLOCK_MEMBERSHIP_LIMIT", 0)
+    monkeypatch.setattr(pricing.engine, "EXACT_MODEL_LIMIT", 0)
+    monkeypatch.setattr(pricing.engine, "BLOCK_MODEL_LIMIT", 0)
     instance = tiny(3, capacities=False)
     result = solve(instance)
     assert check_result(instance, result) == []
@@ -75,7 +75,7 @@ def test_an_infeasible_bound_lp_does_not_stop_later_solves(monkeypatch: pytest.M
     capped = tiny(3, capacities=True)
     problem = prepare(capped)
     assert transport_bound(problem, floor_prices(problem, None), 10**9) is None
-    monkeypatch.setattr(pricing.engine, "EXACT_MEMBERSHIP_LIMIT", 0)
+    monkeypatch.setattr(pricing.engine, "EXACT_MODEL_LIMIT", 0)
     instance = tiny(3, capacities=False)
     result = solve(instance)
     assert result.stats["blocks_resolved"] >= 1
