@@ -152,7 +152,16 @@ def greedy_allocation(
     if candidates is None:
         candidates = [box for block in problem.blocks for box in anchored_boxes(problem, block)]
     groups = _Greedy(problem).run(candidates)
+    # The greedy spends scarce capacity on the groups that save most, which can leave a
+    # district unserved that buying alone would have served; served quantity comes first.
+    alone = standalone_allocation(problem)
+    if _quantity(problem, alone) > _quantity(problem, groups):
+        groups = alone
     return improve(problem, groups, deadline=deadline)
+
+
+def _quantity(problem: Problem, groups: Grouping) -> int:
+    return sum(problem.buyers[i].quantity for _, members in groups for i in members)
 
 
 def improve(
