@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import subprocess
 import sys
@@ -21,20 +19,6 @@ from tests.pricing.bruteforce import exhaustive_allocation, result_for
 from tests.pricing.paths import EXAMPLES_DIR
 
 EXAMPLE = EXAMPLES_DIR / "example-volume.json"
-
-
-def engine_ready() -> bool:
-    """Whether pricing.engine imports (it is written separately and may not exist yet)."""
-    if importlib.util.find_spec("pricing.engine") is None:
-        return False
-    try:
-        importlib.import_module("pricing.engine")
-    except Exception:  # noqa: BLE001 - any import failure means "not ready"
-        return False
-    return True
-
-
-ENGINE_READY = engine_ready()
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -128,14 +112,6 @@ def test_bad_arguments_exit_2() -> None:
     assert run().returncode == 2
 
 
-@pytest.mark.skipif(ENGINE_READY, reason="the engine exists")
-def test_solve_without_engine_fails_in_one_line(instance_file: Path) -> None:
-    completed = run("solve", str(instance_file))
-    assert completed.returncode == 1
-    assert len(completed.stderr.splitlines()) == 1 and "solver failed" in completed.stderr
-
-
-@pytest.mark.skipif(not ENGINE_READY, reason="pricing.engine does not import yet")
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_solve_writes_a_valid_optimal_result(
     instance_file: Path, tmp_path: Path, solver: str
