@@ -16,15 +16,25 @@ from pricing.tiers import min_quantity_for_average
 from pricing.types import Unassigned
 
 
-def compatible_mask(problem: Problem, i: int, block: Sequence[int]) -> np.ndarray:
+def block_values(problem: Problem, block: Sequence[int]) -> list[np.ndarray]:
+    """The block's values of each numeric similarity feature, in block order."""
+    return [
+        np.array([float(problem.buyers[j].features[rule.feature]) for j in block])  # type: ignore[arg-type]
+        for rule in problem.rules
+        if not rule.same
+    ]
+
+
+def compatible_mask(
+    problem: Problem, i: int, block: Sequence[int], values: list[np.ndarray] | None = None
+) -> np.ndarray:
     """Which buyers of i's block may share a group with i under every numeric rule."""
+    values = block_values(problem, block) if values is None else values
     mask = np.ones(len(block), dtype=bool)
-    for rule in problem.rules:
-        if rule.same:
-            continue
-        values = np.array([float(problem.buyers[j].features[rule.feature]) for j in block])  # type: ignore[arg-type]
+    numeric = [rule for rule in problem.rules if not rule.same]
+    for rule, column in zip(numeric, values, strict=True):
         mine = float(problem.buyers[i].features[rule.feature])  # type: ignore[arg-type]
-        high, low = np.maximum(values, mine), np.minimum(values, mine)
+        high, low = np.maximum(column, mine), np.minimum(column, mine)
         if rule.max_ratio is not None:
             mask &= high / low <= rule.max_ratio
         else:
@@ -38,6 +48,8 @@ def reachable_mass(problem: Problem, candidates: Sequence[Sequence[int]] | None)
     With every maximal box: the heaviest box containing i. Without: every buyer compatible
     with i (a superset of any box containing i), which keeps it an upper bound.
     """
+    if candidates is None and problem.compatible_mass is not None:
+        return problem.compatible_mass
     qty = [b.quantity for b in problem.buyers]
     mass: dict[tuple[int, int], int] = {}
     if candidates is not None:
@@ -51,13 +63,15 @@ def reachable_mass(problem: Problem, candidates: Sequence[Sequence[int]] | None)
     for block in problem.blocks:
         q = np.array([qty[j] for j in block], dtype=np.int64)
         usable = {o: np.array([o in problem.need[j] for j in block]) for o in range(len(problem.offers))}
+        values = block_values(problem, block)
         for position, i in enumerate(block):
             if not problem.need[i]:
                 continue
-            mask = compatible_mask(problem, i, block)
+            mask = compatible_mask(problem, i, block, values)
             mask[position] = True
             for o in problem.need[i]:
                 mass[i, o] = int(q[mask & usable[o]].sum())
+    problem.compatible_mass = mass
     return mass
 
 

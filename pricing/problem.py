@@ -28,6 +28,9 @@ class Problem:
     # dominators[o] = offers that are never dearer than o at any quantity and whose
     # capacity cannot bind: a group of o whose members may all use one of them can switch
     dominators: list[list[int]] = field(default_factory=list)
+    # reachable masses over compatible buyers (explain.reachable_mass without boxes), kept
+    # because the bound and the unassigned reasons both need them
+    compatible_mass: dict[tuple[int, int], int] | None = None
 
     @property
     def buyers(self) -> tuple[Buyer, ...]:
