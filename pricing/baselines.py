@@ -155,12 +155,13 @@ def greedy_allocation(
     # The greedy spends scarce capacity on the groups that save most, which can leave a
     # district unserved that buying alone would have served; served quantity comes first.
     alone = standalone_allocation(problem)
-    if _quantity(problem, alone) > _quantity(problem, groups):
+    if served_quantity(problem, alone) > served_quantity(problem, groups):
         groups = alone
     return improve(problem, groups, deadline=deadline)
 
 
-def _quantity(problem: Problem, groups: Grouping) -> int:
+def served_quantity(problem: Problem, groups: Grouping) -> int:
+    """Units a grouping serves."""
     return sum(problem.buyers[i].quantity for _, members in groups for i in members)
 
 

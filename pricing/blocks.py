@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 
 from pricing import boxes
-from pricing.baselines import Grouping, improve
+from pricing.baselines import Grouping, improve, served_quantity
 from pricing.problem import Problem, prepare
 from pricing.types import Offer
 
@@ -45,7 +45,7 @@ def improve_blocks(
         candidates = [list(x.members) for x in found]
         if model_size(sub, candidates) > size_limit:
             continue
-        served = sum(problem.buyers[i].quantity for _, m in mine for i in m)
+        served = served_quantity(problem, mine)
         cost = sum(problem.group_cost(o, m) for o, m in mine)
         most = solve_model(
             sub, candidates, phase="serve", solver=solver, time_limit_s=left / 3, mip_gap=0.0
@@ -56,7 +56,7 @@ def improve_blocks(
             time_limit_s=max(1.0, deadline - time.perf_counter()), mip_gap=problem.policy.mip_gap,
         )
         mapped = [(o, sorted(index[k] for k in m)) for o, m in solved.groups]
-        new_served = sum(problem.buyers[i].quantity for _, m in mapped for i in m)
+        new_served = served_quantity(problem, mapped)
         new_cost = sum(problem.group_cost(o, m) for o, m in mapped)
         if (
             mapped and (new_served > served or (new_served == served and new_cost < cost))

@@ -13,7 +13,13 @@ import time
 from importlib import metadata
 
 from pricing import boxes
-from pricing.baselines import Grouping, anchored_boxes, greedy_allocation, improve
+from pricing.baselines import (
+    Grouping,
+    anchored_boxes,
+    greedy_allocation,
+    improve,
+    served_quantity,
+)
 from pricing.blocks import improve_blocks
 from pricing.bounds import floor_prices, transport_bound
 from pricing.check import check_result
@@ -62,7 +68,7 @@ def solve(instance: Instance, *, solver: str | None = None, time_limit_s: float 
         stats["blocks_resolved"] = improved
     if bound is None:
         floors = floor_prices(problem, candidates if exact else None)
-        bound = transport_bound(problem, floors, _served(problem, best))
+        bound = transport_bound(problem, floors, served_quantity(problem, best))
     total = _cost(problem, best)
     if bound is not None:
         bound = min(bound, total)
@@ -95,7 +101,7 @@ def _solve_exact(
     """Both lexicographic phases over every maximal box: (grouping, solver bound, proven, stats)."""
     policy = problem.policy
     best = heuristic
-    target = _served(problem, heuristic)
+    target = served_quantity(problem, heuristic)
     served_proven = target == served_upper_bound(problem, candidates)
     phases: list[dict[str, object]] = []
     if not served_proven and _left(deadline) > 0:
@@ -104,9 +110,9 @@ def _solve_exact(
             time_limit_s=max(1.0, _left(deadline) / 3), mip_gap=0.0,
         )
         phases.append(_model_stats("serve", phase))
-        if _valid(problem, phase.groups) and _served(problem, phase.groups) > target:
+        if _valid(problem, phase.groups) and served_quantity(problem, phase.groups) > target:
             best = improve(problem, phase.groups, deadline=deadline)
-            target = _served(problem, best)
+            target = served_quantity(problem, best)
         served_proven = phase.proven
     if _left(deadline) <= 0:
         return best, None, False, phases
@@ -115,9 +121,9 @@ def _solve_exact(
         time_limit_s=max(1.0, _left(deadline)), mip_gap=policy.mip_gap,
     )
     phases.append(_model_stats("cost", phase))
-    if _valid(problem, phase.groups) and _served(problem, phase.groups) >= target:
+    if _valid(problem, phase.groups) and served_quantity(problem, phase.groups) >= target:
         improved = improve(problem, phase.groups, deadline=deadline)
-        if _cost(problem, improved) < _cost(problem, best) or _served(problem, best) < target:
+        if _cost(problem, improved) < _cost(problem, best) or served_quantity(problem, best) < target:
             best = improved
     if not served_proven or phase.bound is None:
         return best, None, False, phases
@@ -201,10 +207,6 @@ def _valid(problem: Problem, grouping: Grouping) -> bool:
         seen.update(members)
         used[o] += sum(problem.buyers[i].quantity for i in members)
     return all(o.capacity is None or used[k] <= o.capacity for k, o in enumerate(problem.offers))
-
-
-def _served(problem: Problem, grouping: Grouping) -> int:
-    return sum(problem.buyers[i].quantity for _, m in grouping for i in m)
 
 
 def _cost(problem: Problem, grouping: Grouping) -> int:

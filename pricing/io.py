@@ -105,6 +105,15 @@ class _Problems:
             if key not in known:
                 self.add(f"{path}.{key}" if path != "$" else key, "unknown key")
 
+    def unique_id(self, path: str, value: object, seen: set[str]) -> None:
+        """`path` must be a non-empty string not already in `seen` (which it joins)."""
+        if not isinstance(value, str) or not value:
+            self.add(path, f"must be a non-empty string, got {_show(value)}")
+        elif value in seen:
+            self.add(path, f"duplicate id '{value}'")
+        else:
+            seen.add(value)
+
     def int_at_least(self, path: str, value: object, low: int) -> int | None:
         if is_int(value) and value >= low:  # type: ignore[operator]
             return value  # type: ignore[return-value]
@@ -158,12 +167,7 @@ def _buyers(
             continue
         problems.unknown_keys(path, raw, BUYER_KEYS)
         buyer_id = raw.get("id")
-        if not isinstance(buyer_id, str) or not buyer_id:
-            problems.add(f"{path}.id", f"must be a non-empty string, got {_show(buyer_id)}")
-        elif buyer_id in seen:
-            problems.add(f"{path}.id", f"duplicate id '{buyer_id}'")
-        else:
-            seen.add(buyer_id)
+        problems.unique_id(f"{path}.id", buyer_id, seen)
         quantity = problems.int_at_least(f"{path}.quantity", raw.get("quantity"), 1)
         ceiling = raw.get("max_unit_amount")
         if ceiling is not None:
@@ -230,12 +234,7 @@ def _offers(problems: _Problems, value: object) -> tuple[Offer, ...] | None:
             continue
         problems.unknown_keys(path, raw, OFFER_KEYS)
         offer_id = raw.get("id")
-        if not isinstance(offer_id, str) or not offer_id:
-            problems.add(f"{path}.id", f"must be a non-empty string, got {_show(offer_id)}")
-        elif offer_id in seen:
-            problems.add(f"{path}.id", f"duplicate id '{offer_id}'")
-        else:
-            seen.add(offer_id)
+        problems.unique_id(f"{path}.id", offer_id, seen)
         vendor = raw.get("vendor")
         if not isinstance(vendor, str):
             problems.add(f"{path}.vendor", f"must be a string, got {_show(vendor)}")
