@@ -29,6 +29,7 @@ from consortium.db import import_models
 from consortium.extensions import db
 from tests.factories import PASSWORD, Actor, Make
 
+pytest_plugins = ["tests.stripe_fake.fixtures"]  # stripe_fake, stripe_gateway, stripe_webhook_secret
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/consortium_test"
 POSTGRES_ONLY_REASON = "needs PostgreSQL (set TEST_DATABASE_URL or start one on 127.0.0.1:5432)"
 
