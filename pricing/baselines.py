@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from pricing import boxes
 from pricing.problem import Problem
+from pricing.rules import numeric_rules, within_array
 from pricing.types import SimilarityRule
 
 Grouping = list[tuple[int, list[int]]]
@@ -46,20 +46,16 @@ def _best_alone(problem: Problem, i: int, left: list[int | None]) -> int | None:
 
 def anchored_boxes(problem: Problem, block: list[int]) -> list[list[int]]:
     """One box per buyer, cornered at that buyer's own values (numpy windows, exact float tests)."""
-    rules = boxes.numeric_rules(problem.rules)
-    if not rules:
+    numeric = numeric_rules(problem.rules)
+    if not numeric:
         return [sorted(block)]
     members = np.array(sorted(block), dtype=np.int64)
-    values = np.array([[_value(problem, int(i), r) for r in rules] for i in members])
+    values = np.array([[_value(problem, int(i), r) for r in numeric] for i in members])
     found: dict[tuple[int, ...], None] = {}
     for k in range(len(members)):
         inside = np.ones(len(members), dtype=bool)
-        for d, rule in enumerate(rules):
-            low, column = values[k, d], values[:, d]
-            if rule.max_ratio is not None:
-                inside &= (column >= low) & (column / low <= rule.max_ratio)
-            else:
-                inside &= (column >= low) & (column - low <= rule.max_spread)
+        for d, rule in enumerate(numeric):
+            inside &= within_array(rule, values[k, d], values[:, d])
         found[tuple(members[inside].tolist())] = None
     return [list(m) for m in found]
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pricing import rules
 from pricing.types import Buyer, SimilarityRule
 
 
@@ -30,67 +31,26 @@ class Box:
 
 
 def in_window(rule: SimilarityRule, low: float, value: float) -> bool:
-    """Whether `value` may sit in a group whose smallest value on this feature is `low`.
-
-    Written as the checker writes the pairwise rule (largest / smallest, largest - smallest)
-    so that the model and the validator agree to the last bit of floating point.
-    """
-    if value < low:
-        return False
-    if rule.max_ratio is not None:
-        return value / low <= rule.max_ratio
-    assert rule.max_spread is not None
-    return value - low <= rule.max_spread
+    """Whether `value` may sit in a group whose smallest value on this feature is `low`."""
+    return value >= low and rules.within(rule, low, value)
 
 
-def numeric_rules(rules: Sequence[SimilarityRule]) -> list[SimilarityRule]:
-    return [r for r in rules if not r.same]
+numeric_rules = rules.numeric_rules
+compatible = rules.compatible
+fits = rules.fits
 
 
-def blocks(buyers: Sequence[Buyer], rules: Sequence[SimilarityRule]) -> list[list[int]]:
+def blocks(buyers: Sequence[Buyer], similarity: Sequence[SimilarityRule]) -> list[list[int]]:
     """Buyer indices split by the values of every `same` feature, in first-seen order."""
     keyed: dict[tuple[object, ...], list[int]] = {}
-    same = [r.feature for r in rules if r.same]
     for index, buyer in enumerate(buyers):
-        key = tuple(_same_key(buyer.features[f]) for f in same)
-        keyed.setdefault(key, []).append(index)
+        keyed.setdefault(rules.same_block_key(buyer.features, similarity), []).append(index)
     return list(keyed.values())
-
-
-def _same_key(value: object) -> tuple[str, object]:
-    # 1 and 1.0 are equal values; "1" is not the number 1.
-    if isinstance(value, str):
-        return ("s", value)
-    return ("n", float(value))  # type: ignore[arg-type]
-
-
-def compatible(buyers: Sequence[Buyer], rules: Sequence[SimilarityRule], a: int, b: int) -> bool:
-    """Whether two buyers may share a group under every similarity rule."""
-    for rule in rules:
-        x, y = buyers[a].features[rule.feature], buyers[b].features[rule.feature]
-        if rule.same:
-            if _same_key(x) != _same_key(y):
-                return False
-        elif not in_window(rule, min(x, y), max(x, y)):  # type: ignore[type-var, arg-type]
-            return False
-    return True
-
-
-def fits(buyers: Sequence[Buyer], rules: Sequence[SimilarityRule], members: Sequence[int]) -> bool:
-    """Whether a set of buyers satisfies every similarity rule (pairwise)."""
-    for rule in rules:
-        values = [buyers[i].features[rule.feature] for i in members]
-        if rule.same:
-            if len({_same_key(v) for v in values}) > 1:
-                return False
-        elif values and not in_window(rule, min(values), max(values)):  # type: ignore[type-var, arg-type]
-            return False
-    return True
 
 
 def maximal_boxes(
     buyers: Sequence[Buyer],
-    rules: Sequence[SimilarityRule],
+    similarity: Sequence[SimilarityRule],
     block: Sequence[int],
     block_id: int = 0,
     limit: int | None = None,
@@ -100,9 +60,9 @@ def maximal_boxes(
     Corners are taken at member values feature by feature; a candidate is kept only if
     each corner is attained by one of its members (otherwise a shifted corner gives a
     superset), then duplicates and sets contained in another are dropped. Windows are
-    tested with numpy in the same float64 arithmetic as `in_window`.
+    tested with `rules.within_array`, the float64 twin of `rules.within`.
     """
-    numeric = numeric_rules(rules)
+    numeric = numeric_rules(similarity)
     members = np.array(sorted(block), dtype=np.int64)
     if not numeric or members.size == 0:
         return [Box(block_id, tuple(int(i) for i in members))]
@@ -113,13 +73,7 @@ def maximal_boxes(
     corner = np.zeros(len(numeric))
 
     def window(depth: int, inside: np.ndarray, low: float) -> np.ndarray:
-        column = values[inside, depth]
-        rule = numeric[depth]
-        if rule.max_ratio is not None:
-            keep = (column >= low) & (column / low <= rule.max_ratio)
-        else:
-            keep = (column >= low) & (column - low <= rule.max_spread)
-        return inside[keep]
+        return inside[rules.within_array(numeric[depth], low, values[inside, depth])]
 
     def descend(depth: int, inside: np.ndarray) -> bool:
         if depth == len(numeric):

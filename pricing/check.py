@@ -2,7 +2,8 @@
 
 The same per-group rules (`group_violations`) serve the checker and any exhaustive search,
 so what the tests call valid is exactly what a published award is checked against.
-Prices come from `pricing.tiers`; nothing here re-implements tier arithmetic.
+Similarity is `pricing.rules`, the definition the model and the heuristics use too; prices
+come from `pricing.tiers`. Nothing here re-implements either.
 """
 
 from __future__ import annotations
@@ -10,56 +11,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from pricing.rules import rule_label, similarity_problem
 from pricing.tiers import member_amounts, schedule_total, standalone_amount
-from pricing.types import Assignment, Buyer, Group, Instance, Offer, Result, SimilarityRule
+from pricing.types import Assignment, Buyer, Group, Instance, Offer, Result
 
 ALLOCATED = ("optimal", "feasible")
 STATUSES = ("optimal", "feasible", "infeasible", "error")
-# Similarity bounds are floats from JSON; this keeps 4.0 * 700 == 2800 from failing on rounding.
-FLOAT_SLACK = 1e-9
 
 
 def _exceeds(total: int, quantity: int, group_quantity: int, limit: int) -> bool:
     # The exact proportional share total * quantity / group_quantity, compared without division.
     return total * quantity > limit * group_quantity
-
-
-def rule_label(rule: SimilarityRule) -> str:
-    """How a similarity rule is named in messages, e.g. `similarity enrollment max_ratio 4.0`."""
-    if rule.kind == "same":
-        return f"similarity {rule.feature} same"
-    bound = rule.max_ratio if rule.kind == "max_ratio" else rule.max_spread
-    return f"similarity {rule.feature} {rule.kind} {bound}"
-
-
-def similarity_problem(rule: SimilarityRule, values: Sequence[object]) -> str | None:
-    """What breaks `rule` among a group's feature values (e.g. `3210/700 = 4.59 > 4.0`), or None."""
-    if any(value is None for value in values):
-        return f"a member without {rule.feature}"
-    if len(values) < 2:
-        return None
-    if rule.kind == "same":
-        distinct = sorted({str(value) for value in values})
-        return None if len(distinct) == 1 else f"different values {', '.join(distinct)}"
-    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in values):
-        return "a value that is not a number"
-    numbers = [float(value) for value in values]  # type: ignore[arg-type]
-    low, high = min(numbers), max(numbers)
-    if rule.kind == "max_ratio":
-        assert rule.max_ratio is not None
-        if low <= 0:
-            return f"value {_num(low)} is not > 0"
-        if high > rule.max_ratio * low * (1 + FLOAT_SLACK):
-            return f"{_num(high)}/{_num(low)} = {high / low:.2f} > {rule.max_ratio}"
-        return None
-    assert rule.max_spread is not None
-    if high - low > rule.max_spread + FLOAT_SLACK * max(1.0, abs(high)):
-        return f"{_num(high)} - {_num(low)} = {high - low:.4g} > {rule.max_spread}"
-    return None
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:g}"
 
 
 def group_violations(

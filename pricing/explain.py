@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from pricing import rules
 from pricing.baselines import Grouping
 from pricing.problem import Problem
 from pricing.tiers import min_quantity_for_average
@@ -31,14 +32,8 @@ def compatible_mask(
     """Which buyers of i's block may share a group with i under every numeric rule."""
     values = block_values(problem, block) if values is None else values
     mask = np.ones(len(block), dtype=bool)
-    numeric = [rule for rule in problem.rules if not rule.same]
-    for rule, column in zip(numeric, values, strict=True):
-        mine = float(problem.buyers[i].features[rule.feature])  # type: ignore[arg-type]
-        high, low = np.maximum(column, mine), np.minimum(column, mine)
-        if rule.max_ratio is not None:
-            mask &= high / low <= rule.max_ratio
-        else:
-            mask &= high - low <= rule.max_spread
+    for rule, column in zip(rules.numeric_rules(problem.rules), values, strict=True):
+        mask &= rules.pairwise_array(rule, float(problem.buyers[i].features[rule.feature]), column)  # type: ignore[arg-type]
     return mask
 
 

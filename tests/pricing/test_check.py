@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pricing.check import check_result, similarity_problem
+from pricing.check import check_result
 from pricing.generate import generate_instance
 from pricing.io import load_instance
+from pricing.rules import similarity_problem
 from pricing.types import (
     Assignment,
     Buyer,
@@ -112,7 +113,7 @@ INSTANCE_CASES: list[tuple[str, Callable[[Instance], Instance], str]] = [
                                  offers=(VOL, GRAD, CHEAP)),
      "rule 3 (individual_rationality): buyer a in group g1 pays 48000.00 > standalone 42000"),
     ("rule 4 ratio", lambda i: buyer(i, "b", features={**rural(2500)}),
-     "rule 4 (similarity enrollment max_ratio 4.0): group g1 has 2500/600 = 4.17 > 4.0"),
+     "rule 4 (similarity enrollment max_ratio 4.0): group g1 has 2500/600 = 4.16667 > 4.0"),
     ("rule 4 same", lambda i: buyer(i, "d", features={**rural(800), "locale": "urban"}),
      "rule 4 (similarity locale same): group g2 has different values rural, urban"),
     ("rule 4 spread", lambda i: replace(i, policy=replace(
@@ -221,7 +222,7 @@ def test_feasible_with_a_gap_is_valid() -> None:
 def test_similarity_problem_tolerates_float_rounding() -> None:
     rule = SimilarityRule("mbps", max_ratio=4.0)
     assert similarity_problem(rule, [0.3, 1.2]) is None
-    assert similarity_problem(rule, [0.3, 1.2001]) == "1.2001/0.3 = 4.00 > 4.0"
+    assert similarity_problem(rule, [0.3, 1.2001]) == "1.2001/0.3 = 4.00033 > 4.0"
     assert similarity_problem(rule, [5, None]) == "a member without mbps"
 
 
