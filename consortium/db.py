@@ -1,4 +1,8 @@
-"""Declarative base, the timezone-aware datetime type and the transaction helper."""
+"""The database: `db` (Flask-SQLAlchemy on one declarative base), the aware datetime type,
+enum columns, and the list of model modules.
+
+`db` is created here and only re-exported by `consortium.extensions`, so nothing in this
+module needs the extensions (no import cycle)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
@@ -27,6 +32,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> datetime:
@@ -83,8 +91,6 @@ def _sqlite_begin(conn) -> None:
 @contextmanager
 def commit_or_rollback() -> Iterator[None]:
     """Run a block of service calls and commit once; roll back on any exception."""
-    from consortium.extensions import db
-
     try:
         yield
         db.session.commit()
