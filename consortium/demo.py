@@ -27,11 +27,11 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 import click
-from flask import current_app, g, session
+from flask import current_app
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
-from consortium import clock, security
+from consortium import clock, context, security
 from consortium.accounts import services as accounts
 from consortium.accounts.models import Affiliation, Membership, Organisation, OrgKind, Role, User
 from consortium.allocation.services import perform_run, start_run
@@ -455,10 +455,9 @@ class _Story:
 
     def act_as(self, org_name: str) -> User:
         """Sign in as the organisation's user, so audit events name their actor."""
-        g.pop("_active_membership", None)
         user = self.staff[org_name]
         login_user(user)
-        session[accounts.ACTIVE_ORG_KEY] = self.orgs[org_name].id
+        context.switch_org(user, self.orgs[org_name].id)
         return user
 
     def user_for(self, org_name: str) -> User:
@@ -731,7 +730,7 @@ def seed() -> DemoSummary:
             story.timeline.play()
         finally:
             logout_user()
-            g.pop("_active_membership", None)
+            context.forget()
         db.session.commit()
     return DemoSummary(
         districts=len(story.districts), vendors=len(VENDORS), opt_ins=story.opt_in_count,

@@ -12,6 +12,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from consortium.accounts.models import AffiliationStatus, OrgKind, Role
+from consortium.context import current_org
 
 if TYPE_CHECKING:
     from consortium.accounts.models import Affiliation, Organisation, User
@@ -152,8 +153,6 @@ def can_opt_in_for(user: User | None, org: Organisation | None) -> bool:
 
 def acting_vendor(user: User | None) -> Organisation | None:
     """The active organisation when it is a vendor the user belongs to (else None)."""
-    from consortium.accounts.services import current_org
-
     org = current_org()
     return org if org is not None and org.is_vendor and is_member(user, org) else None
 

@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, g, has_request_context, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, has_request_context, session, url_for
+from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -28,8 +28,6 @@ from consortium.audit.services import record
 from consortium.clock import now
 from consortium.extensions import db
 from consortium.notifications.services import notify
-
-ACTIVE_ORG_KEY = "active_org_id"
 
 
 class AccountError(ValueError):
@@ -65,40 +63,6 @@ def unique_slug(name: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
-
-
-# ---- the active organisation ----
-
-
-def current_membership() -> Membership | None:
-    """The signed-in user's membership in the active organisation (None when anonymous)."""
-    if not has_request_context() or not current_user.is_authenticated:
-        return None
-    if "_active_membership" in g:
-        return g._active_membership
-    memberships = sorted(current_user.memberships, key=lambda m: m.id)
-    wanted = session.get(ACTIVE_ORG_KEY)
-    chosen = next((m for m in memberships if m.organisation_id == wanted), None)
-    if chosen is None and memberships:
-        chosen = memberships[0]
-    g._active_membership = chosen
-    return chosen
-
-
-def current_org() -> Organisation | None:
-    """The organisation the signed-in user is acting for."""
-    membership = current_membership()
-    return membership.organisation if membership else None
-
-
-def switch_org(user: User, organisation_id: int) -> Organisation:
-    """Make another of the user's organisations the active one."""
-    membership = user.membership_in(organisation_id)
-    if membership is None:
-        raise AccountError("You are not a member of that organisation.", field="organisation_id")
-    session[ACTIVE_ORG_KEY] = membership.organisation_id
-    g.pop("_active_membership", None)
-    return membership.organisation
 
 
 # ---- registration and sign-in ----

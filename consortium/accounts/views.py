@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from consortium import policy, security
+from consortium import context, policy, security
 from consortium.accounts import imports, services
 from consortium.accounts.forms import (
     AddMemberForm,
@@ -32,6 +32,7 @@ from consortium.accounts.models import (
     Organisation,
     OrgKind,
 )
+from consortium.errors import DomainError
 from consortium.extensions import db
 
 bp = Blueprint("accounts", __name__)
@@ -147,7 +148,7 @@ def _add_organisation():
         _field_error(form, exc)
         return render_template("accounts/register.html", form=form, adding=True), 400
     db.session.commit()
-    services.switch_org(current_user, org.id)
+    context.switch_org(current_user, org.id)
     flash(f"{org.name} is registered; you are now acting for it.", "success")
     return redirect(url_for("accounts.profile"))
 
@@ -249,7 +250,7 @@ def remove_member(membership_id: int):
 
 
 def _active_org() -> Organisation:
-    org = services.current_org()
+    org = context.current_org()
     policy.require(org is not None)
     return org
 
@@ -295,8 +296,8 @@ def switch_org():
     if not form.validate_on_submit():
         abort(400)
     try:
-        org = services.switch_org(current_user, form.organisation_id.data)
-    except services.AccountError:
+        org = context.switch_org(current_user, form.organisation_id.data)
+    except DomainError:
         abort(403)
     flash(f"You are now acting for {org.name}.", "info")
     return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))

@@ -6,11 +6,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 
 from consortium import charts
-from consortium.accounts.services import current_org
 from consortium.allocation import jobs, services
 from consortium.allocation.forms import ConfirmForm, RunForm, form_defaults
 from consortium.allocation.models import AllocationRun
 from consortium.awards.services import award_for, publish_award
+from consortium.context import current_org
 from consortium.extensions import db
 from consortium.policy import can_run_allocation, can_view_run, is_manager_of, require
 from consortium.procurement.models import Solicitation

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
 from consortium import policy
-from consortium.accounts.services import current_org
 from consortium.audit import services
+from consortium.context import current_org
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

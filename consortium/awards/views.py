@@ -6,13 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consortium import charts
-from consortium.accounts.services import current_org
 from consortium.allocation.forms import ConfirmForm
 from consortium.allocation.views import json_download
 from consortium.awards import reports as award_reports
 from consortium.awards import services
 from consortium.awards.models import Award, AwardGroup, Contract
 from consortium.clock import now
+from consortium.context import current_org
 from consortium.extensions import db
 from consortium.policy import (
     can_decide_contract,

@@ -8,11 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from consortium.accounts.services import current_org
 from consortium.bids import services
 from consortium.bids.eligibility import declaration_gaps
 from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
+from consortium.context import current_org
 from consortium.extensions import db
 from consortium.policy import (
     acting_vendor,

@@ -12,10 +12,12 @@ from flask import current_app
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from consortium.accounts.models import Membership, Organisation, User
 from consortium.clock import now
 from consortium.config import Settings
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage, OutboxStatus
+from consortium.transaction import transaction_consortium
 
 log = logging.getLogger("consortium.mail")
 
@@ -82,8 +84,6 @@ def notify(
     receipt, say) belongs to no consortium: only its recipient reads it there. `sensitive`
     mail (sign-in links) never shows its body there.
     """
-    from consortium.audit.services import last_consortium_in_transaction
-
     smtp = bool(current_app.config.get("SMTP_HOST"))
     message = OutboxMessage(
         to=to.strip().lower(),
@@ -93,7 +93,7 @@ def notify(
         if personal
         else consortium_id
         if consortium_id is not None
-        else last_consortium_in_transaction(),
+        else transaction_consortium(),
         sensitive=sensitive,
         status=OutboxStatus.queued if smtp else OutboxStatus.logged,
     )
@@ -180,26 +180,28 @@ class OutboxEntry:
         )
 
 
-def outbox_for(user, org, *, limit: int = 200) -> list[OutboxEntry]:
-    """What `user` acting for `org` may read, newest first, sign-in links withheld.
+def consortium_outbox(consortium: Organisation, *, limit: int = 200) -> list[OutboxEntry]:
+    """A consortium's mail and personal mail to its own staff, newest first, links withheld.
 
-    Managers: their consortium's mail, and personal mail to their own staff. Everyone (in
-    demo mode): mail addressed to them.
+    For its managers: the view decides who that is (policy), this only reads.
     """
-    from consortium.accounts.models import Membership, User
-    from consortium.policy import is_manager_of
+    staff = (
+        select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == consortium.id)
+    )
+    visible = or_(
+        OutboxMessage.consortium_id == consortium.id,
+        and_(OutboxMessage.consortium_id.is_(None), OutboxMessage.to.in_(staff)),
+    )
+    return _entries(visible, limit)
 
-    if org is not None and org.is_consortium and is_manager_of(user, org):
-        staff = (
-            select(User.email)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == org.id)
-        )
-        visible = or_(
-            OutboxMessage.consortium_id == org.id,
-            and_(OutboxMessage.consortium_id.is_(None), OutboxMessage.to.in_(staff)),
-        )
-    else:
-        visible = OutboxMessage.to == user.email
+
+def personal_outbox(email: str, *, limit: int = 200) -> list[OutboxEntry]:
+    """Mail addressed to `email` (what a district or vendor reads in demo mode), newest first."""
+    return _entries(OutboxMessage.to == email.strip().lower(), limit)
+
+
+def _entries(visible, limit: int) -> list[OutboxEntry]:
     stmt = select(OutboxMessage).where(visible).order_by(OutboxMessage.id.desc()).limit(limit)
     return [OutboxEntry.of(message) for message in db.session.execute(stmt).scalars()]

@@ -8,9 +8,9 @@ import click
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from consortium.accounts.services import current_org
 from consortium.bids.demand import MIN_CELL, vendor_demand
 from consortium.clock import now
+from consortium.context import current_org
 from consortium.extensions import db
 from consortium.policy import (
     can_edit_clause,
