@@ -7,9 +7,10 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from functools import partial
 
 from flask import current_app
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from consortium.accounts.models import Membership, Organisation, User
@@ -17,11 +18,9 @@ from consortium.clock import now
 from consortium.config import Settings
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage, OutboxStatus
-from consortium.transaction import transaction_consortium
+from consortium.transaction import after_commit, transaction_consortium
 
 log = logging.getLogger("consortium.mail")
-
-_PENDING_KEY = "consortium.outbox_pending"
 
 
 @dataclass(frozen=True)
@@ -99,23 +98,8 @@ def notify(
     )
     db.session.add(message)
     db.session.flush()
-    session = db.session()
-    session.info.setdefault(_PENDING_KEY, []).append(
-        Mail(message.id, message.to, message.subject, message.body)
-    )
+    after_commit(partial(deliver, [Mail(message.id, message.to, message.subject, message.body)]))
     return message
-
-
-@event.listens_for(Session, "after_commit")
-def _deliver_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING_KEY, None)
-    if pending:
-        deliver(pending)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
 
 
 def deliver(mails: list[Mail]) -> None:

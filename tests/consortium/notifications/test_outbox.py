@@ -6,6 +6,7 @@ from sqlalchemy import select
 from consortium.extensions import db
 from consortium.notifications import services
 from consortium.notifications.models import OutboxMessage
+from consortium.transaction import commit_now
 
 
 def _outbox():
@@ -19,7 +20,7 @@ def test_notify_adds_an_outbox_row_and_logs_after_commit(app, caplog):
         ("dana@district.example", "Opt-in confirmed", "logged")
     ]
     assert "Opt-in confirmed" not in caplog.text  # nothing leaves before the commit
-    db.session.commit()
+    commit_now()
     assert "mail to dana@district.example: Opt-in confirmed" in caplog.text
 
 
@@ -27,7 +28,7 @@ def test_rolled_back_mail_is_never_sent(app, caplog):
     caplog.set_level(logging.INFO, logger="consortium.mail")
     services.notify("a@b.example", "Award published", "...")
     db.session.rollback()
-    db.session.commit()
+    commit_now()
     assert _outbox() == []
     assert "Award published" not in caplog.text
 
@@ -50,7 +51,7 @@ def test_smtp_delivery_after_commit_records_the_outcome(app, fail):
     try:
         services.notify("x@y.example", "Signature due", "Please sign.")
         assert _outbox()[0].status == "queued"
-        db.session.commit()
+        commit_now()
     finally:
         del app.extensions["mailer"]
         app.config["SMTP_HOST"] = None
