@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from consortium.allocation.jobs import QUEUE_NAME
+from consortium.transaction import atomic
 
 
 def init_app(app: Flask) -> None:
@@ -45,7 +46,8 @@ def seed_demo(force: bool) -> None:
     if not force and hasattr(demo, "is_seeded") and demo.is_seeded():
         click.echo("demo data already present; re-using it.")
         return
-    demo.seed()
+    with atomic():
+        demo.seed()
     click.echo("demo data seeded.")
 
 
@@ -99,7 +101,7 @@ def create_consortium(name: str, manager_email: str, manager_name: str, timezone
     from consortium.accounts import services
     from consortium.accounts.models import Membership, OrgKind, Role
     from consortium.audit.services import record
-    from consortium.db import commit_or_rollback
+    from consortium.errors import DomainError
 
     try:
         ZoneInfo(timezone)
@@ -108,12 +110,12 @@ def create_consortium(name: str, manager_email: str, manager_name: str, timezone
     if len(password) < 12:
         raise click.BadParameter("use at least 12 characters", param_hint="--password")
     try:
-        with commit_or_rollback():
+        with atomic():
             user = services.create_user(manager_name, manager_email, password)
             org = services.create_organisation(OrgKind.consortium, name, timezone=timezone)
             services.db.session.add(Membership(user=user, organisation=org, role=Role.admin))
             record("consortium.created", org, before=None, after={"name": name, "manager": user.email})
-    except services.AccountError as exc:
+    except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"consortium {org.name!r} created (slug {org.slug}); manager {user.email}")
 

@@ -7,8 +7,6 @@ module needs the extensions (no import cycle)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -86,17 +84,6 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
         conn.exec_driver_sql("BEGIN")
-
-
-@contextmanager
-def commit_or_rollback() -> Iterator[None]:
-    """Run a block of service calls and commit once; roll back on any exception."""
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def str_enum(enum_cls: type[Enum]) -> SAEnum:

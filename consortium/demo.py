@@ -44,6 +44,7 @@ from consortium.extensions import db
 from consortium.procurement import services as procurement
 from consortium.procurement.models import Solicitation
 from consortium.procurement.services import PolicyChoices
+from consortium.transaction import commit_now
 from pricing import generate
 from pricing.types import Tier
 
@@ -676,7 +677,7 @@ class _Story:
             manager = self.act_as(CONSORTIUM)
             label = "Similar locale and bandwidth"
             run = start_run(self.solicitations[key], manager, label=label, policy={})
-            db.session.commit()  # a run is performed in its own transactions
+            commit_now()  # a run is performed in its own transactions
             run = perform_run(run.id)  # synchronously, with pricing.engine.solve
             if run is None or run.status != "succeeded":
                 reason = run.error if run is not None else "the run disappeared"
@@ -719,7 +720,10 @@ class _Story:
 
 
 def seed() -> DemoSummary:
-    """Fill the database with the demo consortium; refuses when it is already there."""
+    """Fill the database with the demo consortium; refuses when it is already there.
+
+    The allocation run commits its own stages; the caller commits the rest (`seed-demo`).
+    """
     if is_seeded():
         raise DemoError(f"{CONSORTIUM} is already in this database; re-seed a fresh database.")
     started = time.perf_counter()
@@ -731,7 +735,6 @@ def seed() -> DemoSummary:
         finally:
             logout_user()
             context.forget()
-        db.session.commit()
     return DemoSummary(
         districts=len(story.districts), vendors=len(VENDORS), opt_ins=story.opt_in_count,
         contracts=story.contracts, seconds=time.perf_counter() - started,

@@ -26,16 +26,9 @@ from consortium.accounts.models import (
 )
 from consortium.audit.services import record
 from consortium.clock import now
+from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.notifications.services import notify
-
-
-class AccountError(ValueError):
-    """A request that cannot be honoured; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -98,7 +91,7 @@ def email_taken(email: str) -> bool:
 def create_user(name: str, email: str, password: str) -> User:
     email = normalise_email(email)
     if email_taken(email):
-        raise AccountError("An account with this email already exists.", field="email")
+        raise DomainError("An account with this email already exists.", field="email")
     user = User(name=name.strip(), email=email, password_hash=security.hash_password(password))
     db.session.add(user)
     return user
@@ -117,11 +110,11 @@ def create_organisation(kind: OrgKind, name: str, **extra) -> Organisation:
 def apply_to_consortium(org: Organisation, consortium: Organisation) -> Affiliation:
     """Ask `consortium` to verify `org`; pending until a manager decides."""
     if not consortium.is_consortium:
-        raise AccountError("Choose a consortium to join.", field="consortium_id")
+        raise DomainError("Choose a consortium to join.", field="consortium_id")
     if org.is_consortium:
-        raise AccountError("A consortium cannot join another consortium.", field="consortium_id")
+        raise DomainError("A consortium cannot join another consortium.", field="consortium_id")
     if org.affiliation_with(consortium) is not None:
-        raise AccountError("Already applied to this consortium.", field="consortium_id")
+        raise DomainError("Already applied to this consortium.", field="consortium_id")
     affiliation = Affiliation(consortium=consortium, member=org, status=AffiliationStatus.pending)
     db.session.add(affiliation)
     record("affiliation.requested", affiliation, before=None, after={"status": "pending", "member_id": org.id})
@@ -154,10 +147,10 @@ def register(data: Registration) -> User:
 
 def _check_new_org(kind: OrgKind | str, consortium_id: int | None) -> Organisation:
     if kind not in (OrgKind.district, OrgKind.vendor):
-        raise AccountError("Register a district or a vendor.", field="kind")
+        raise DomainError("Register a district or a vendor.", field="kind")
     consortium = db.session.get(Organisation, consortium_id) if consortium_id else None
     if consortium is None or not consortium.is_consortium:
-        raise AccountError("Choose a consortium to join.", field="consortium_id")
+        raise DomainError("Choose a consortium to join.", field="consortium_id")
     return consortium
 
 
@@ -181,7 +174,7 @@ def register_organisation(
 
 
 def authenticate(email: str, password: str, ip: str) -> User:
-    """The user for these credentials; records the attempt. Raises RateLimited or AccountError."""
+    """The user for these credentials; records the attempt. Raises RateLimited or DomainError."""
     email = normalise_email(email)
     security.check_login_allowed(email, ip)
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
@@ -192,7 +185,7 @@ def authenticate(email: str, password: str, ip: str) -> User:
         ok = security.verify_password(user.password_hash, password) and user.is_active
     security.record_login_attempt(email, ip, success=ok)
     if not ok or user is None:
-        raise AccountError("Email or password is not right.", field="password")
+        raise DomainError("Email or password is not right.", field="password")
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
     return user
@@ -216,7 +209,7 @@ VENDOR_FIELDS = ("dpa_states", "certifications", "accessibility", "website")
 
 def update_district_profile(org: Organisation, **values) -> DistrictProfile:
     if not org.is_district:
-        raise AccountError("Only districts have a district profile.")
+        raise DomainError("Only districts have a district profile.")
     profile = org.district_profile or DistrictProfile(organisation=org)
     before = profile.as_dict()
     for key in DISTRICT_FIELDS:
@@ -233,7 +226,7 @@ def update_district_profile(org: Organisation, **values) -> DistrictProfile:
 
 def update_vendor_profile(org: Organisation, **values) -> VendorProfile:
     if not org.is_vendor:
-        raise AccountError("Only vendors have a vendor profile.")
+        raise DomainError("Only vendors have a vendor profile.")
     profile = org.vendor_profile or VendorProfile(organisation=org)
     before = profile.as_dict()
     for key in VENDOR_FIELDS:
@@ -278,7 +271,7 @@ def decide_affiliation(
     """Verify or reject; a decision can be revised (verified <-> rejected)."""
     decision = AffiliationStatus(decision)
     if decision == AffiliationStatus.pending:
-        raise AccountError("Choose verify or reject.", field="decision")
+        raise DomainError("Choose verify or reject.", field="decision")
     before = {"status": affiliation.status, "note": affiliation.note}
     if affiliation.status == decision:
         return affiliation
@@ -318,7 +311,7 @@ def add_member(org: Organisation, email: str, name: str, role: Role | str) -> tu
         user = User(name=name.strip() or email, email=email, password_hash=security.unusable_password())
         db.session.add(user)
     elif user.membership_in(org) is not None:
-        raise AccountError(f"{email} is already a member.", field="email")
+        raise DomainError(f"{email} is already a member.", field="email")
     membership = Membership(user=user, organisation=org, role=Role(role))
     db.session.add(membership)
     db.session.flush()
@@ -333,7 +326,7 @@ def remove_member(membership: Membership) -> None:
     org = membership.organisation
     admins = [m for m in org.memberships if m.role == Role.admin]
     if membership.role == Role.admin and len(admins) <= 1:
-        raise AccountError("An organisation needs at least one admin.")
+        raise DomainError("An organisation needs at least one admin.")
     before = {"email": membership.user.email, "role": membership.role, "organisation_id": org.id}
     record("membership.removed", membership, before=before, after=None,
            consortium_id=org.id if org.is_consortium else None)
@@ -395,7 +388,7 @@ def request_password_reset(email: str) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Change a signed-in user's password; the current one must be right."""
     if not security.verify_password(user.password_hash, current):
-        raise AccountError("That is not your current password.", field="current")
+        raise DomainError("That is not your current password.", field="current")
     set_password(user, new)
     notify(
         user.email,

@@ -32,8 +32,10 @@ from consortium.accounts.models import (
     Organisation,
     OrgKind,
 )
+from consortium.commit_point import Answer, flash_and_redirect, mark_field, on_refusal
 from consortium.errors import DomainError
 from consortium.extensions import db
+from consortium.transaction import commit_now
 
 bp = Blueprint("accounts", __name__)
 
@@ -53,12 +55,20 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _field_error(form, exc: services.AccountError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
+def _show(form, error: DomainError) -> None:
+    """The refusal next to its field, or flashed when the form has no such field."""
+    if not mark_field(form, error):
+        flash(error.message, "error")
+
+
+def _refused_form(template: str, form, **context) -> Answer:
+    """Answer a refusal with the form again (400), the refusal shown on it."""
+
+    def answer(error: DomainError):
+        _show(form, error)
+        return render_template(template, form=form, **context), 400
+
+    return answer
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -71,19 +81,17 @@ def login():
     try:
         user = services.authenticate(form.email.data, form.password.data, _client_ip())
     except security.RateLimited as exc:
-        db.session.rollback()
         message = (
             f"Too many failed sign-in attempts for {form.email.data}. "
             f"For your security, try again in {exc.minutes} minutes."
         )
         response = render_template("errors/429.html", message=message), 429
         return response[0], 429, {"Retry-After": str(int(exc.retry_after.total_seconds()) + 1)}
-    except services.AccountError as exc:
-        db.session.commit()  # keep the failed attempt: it counts towards the limit
-        _field_error(form, exc)
+    except DomainError as error:
+        commit_now()  # keep the failed attempt: it counts towards the limit
+        _show(form, error)
         return render_template("accounts/login.html", form=form), 400
     services.sign_in(user, remember=form.remember.data)
-    db.session.commit()
     flash(f"Welcome back, {user.name}.", "success")
     return redirect(_safe_next(form.next.data) or url_for("main.home"))
 
@@ -105,23 +113,18 @@ def register():
         form.kind.data = request.args["kind"]
     if not form.validate_on_submit():
         return render_template("accounts/register.html", form=form), 400 if form.is_submitted() else 200
-    try:
-        user = services.register(
-            services.Registration(
-                kind=OrgKind(form.kind.data),
-                organisation_name=form.organisation_name.data,
-                consortium_id=form.consortium_id.data,
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-            )
+    on_refusal(_refused_form("accounts/register.html", form))
+    user = services.register(
+        services.Registration(
+            kind=OrgKind(form.kind.data),
+            organisation_name=form.organisation_name.data,
+            consortium_id=form.consortium_id.data,
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
         )
-    except services.AccountError as exc:
-        db.session.rollback()
-        _field_error(form, exc)
-        return render_template("accounts/register.html", form=form), 400
+    )
     services.sign_in(user)
-    db.session.commit()
     flash(
         "Your organisation is registered. Complete its profile; a consortium manager will verify it "
         "before you can opt in or bid.",
@@ -139,15 +142,10 @@ def _add_organisation():
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/register.html", form=form, adding=True), status
-    try:
-        org = services.register_organisation(
-            current_user, OrgKind(form.kind.data), form.organisation_name.data, form.consortium_id.data
-        )
-    except services.AccountError as exc:
-        db.session.rollback()
-        _field_error(form, exc)
-        return render_template("accounts/register.html", form=form, adding=True), 400
-    db.session.commit()
+    on_refusal(_refused_form("accounts/register.html", form, adding=True))
+    org = services.register_organisation(
+        current_user, OrgKind(form.kind.data), form.organisation_name.data, form.consortium_id.data
+    )
     context.switch_org(current_user, org.id)
     flash(f"{org.name} is registered; you are now acting for it.", "success")
     return redirect(url_for("accounts.profile"))
@@ -160,7 +158,6 @@ def forgot_password():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/forgot_password.html", form=form), status
     services.request_password_reset(form.email.data)
-    db.session.commit()
     flash(
         "If an account uses that email, a link to choose a new password is on its way.", "info"
     )
@@ -178,7 +175,6 @@ def reset_password(token: str):
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/reset_password.html", form=form, user=user), status
     services.set_password(user, form.password.data)
-    db.session.commit()
     flash("Your password is set. Sign in with it.", "success")
     return redirect(url_for("accounts.login"))
 
@@ -189,15 +185,10 @@ def account():
     form = ChangePasswordForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                services.change_password(current_user, form.current.data, form.password.data)
-            except services.AccountError as exc:
-                db.session.rollback()
-                _field_error(form, exc)
-            else:
-                db.session.commit()
-                flash("Your password is changed.", "success")
-                return redirect(url_for("accounts.account"))
+            on_refusal(_refused_form("accounts/account.html", form))
+            services.change_password(current_user, form.current.data, form.password.data)
+            flash("Your password is changed.", "success")
+            return redirect(url_for("accounts.account"))
         return render_template("accounts/account.html", form=form), 400
     return render_template("accounts/account.html", form=form)
 
@@ -211,23 +202,20 @@ def members():
     if request.method == "POST":
         policy.require(editable)
         if form.validate_on_submit():
-            try:
-                membership, created = services.add_member(
-                    org, form.email.data, form.name.data, form.role.data
-                )
-            except services.AccountError as exc:
-                db.session.rollback()
-                _field_error(form, exc)
-            else:
-                if created:
-                    services.send_password_link(membership.user, invited_to=org)
-                db.session.commit()
-                flash(
-                    f"{membership.user.email} added"
-                    + ("; an invitation to choose a password was sent." if created else "."),
-                    "success",
-                )
-                return redirect(url_for("accounts.members"))
+            on_refusal(
+                _refused_form("accounts/members.html", form, org=org, editable=editable)
+            )
+            membership, created = services.add_member(
+                org, form.email.data, form.name.data, form.role.data
+            )
+            if created:
+                services.send_password_link(membership.user, invited_to=org)
+            flash(
+                f"{membership.user.email} added"
+                + ("; an invitation to choose a password was sent." if created else "."),
+                "success",
+            )
+            return redirect(url_for("accounts.members"))
         return render_template("accounts/members.html", org=org, form=form, editable=editable), 400
     return render_template("accounts/members.html", org=org, form=form, editable=editable)
 
@@ -238,13 +226,8 @@ def remove_member(membership_id: int):
     membership = db.session.get(Membership, membership_id)
     policy.require(membership is not None and membership.organisation_id == org.id, not_found=True)
     policy.require(policy.can_edit_org(current_user, org))
-    try:
-        services.remove_member(membership)
-    except services.AccountError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("accounts.members"))
-    db.session.commit()
+    on_refusal(flash_and_redirect(url_for("accounts.members")))
+    services.remove_member(membership)
     flash("Member removed.", "success")
     return redirect(url_for("accounts.members"))
 
@@ -279,10 +262,8 @@ def profile():
             else:
                 values["website"] = values["website"] or None
                 services.update_vendor_profile(org, **values)
-            db.session.commit()
             flash("Profile saved.", "success")
             return redirect(url_for("accounts.profile"))
-        db.session.rollback()
         return render_template("accounts/profile.html", org=org, form=form, editable=editable), 400
     return render_template("accounts/profile.html", org=org, form=form, editable=editable)
 
@@ -295,10 +276,7 @@ def switch_org():
     )
     if not form.validate_on_submit():
         abort(400)
-    try:
-        org = context.switch_org(current_user, form.organisation_id.data)
-    except DomainError:
-        abort(403)
+    org = context.switch_org(current_user, form.organisation_id.data)  # 403 if not a member
     flash(f"You are now acting for {org.name}.", "info")
     return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))
 
@@ -317,15 +295,10 @@ def consortia():
         policy.require(policy.can_edit_org(current_user, org))
         if form.validate_on_submit():
             consortium = db.session.get(Organisation, form.consortium_id.data)
-            try:
-                services.apply_to_consortium(org, consortium)
-            except services.AccountError as exc:
-                db.session.rollback()
-                _field_error(form, exc)
-            else:
-                db.session.commit()
-                flash(f"Applied to {consortium.name}; its managers will verify you.", "success")
-                return redirect(url_for("accounts.consortia"))
+            on_refusal(_refused_form("accounts/consortia.html", form, org=org))
+            services.apply_to_consortium(org, consortium)
+            flash(f"Applied to {consortium.name}; its managers will verify you.", "success")
+            return redirect(url_for("accounts.consortia"))
         return render_template("accounts/consortia.html", org=org, form=form), 400
     return render_template("accounts/consortia.html", org=org, form=form)
 
@@ -366,7 +339,6 @@ def decide(affiliation_id: int):
         flash("Choose verify or reject.", "error")
         return redirect(url_for("accounts.verification")), 303
     services.decide_affiliation(affiliation, form.decision.data, current_user, form.note.data)
-    db.session.commit()
     verb = "verified" if affiliation.status == AffiliationStatus.verified else "rejected"
     flash(f"{affiliation.member.name} is {verb}.", "success")
     return redirect(url_for("accounts.verification"))
@@ -386,12 +358,10 @@ def import_districts():
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # CCD files from older years
     result = imports.import_districts(consortium, text, current_user)
-    if not result.ok:
-        db.session.rollback()
+    if not result.ok:  # all rows or none: the 400 rolls back what was added
         return render_template(
             "accounts/import.html", form=form, consortium=consortium, errors=result.errors
         ), 400
-    db.session.commit()
     flash(f"Imported {result.created} new districts; all are verified for {consortium.name}.",
           "success")
     return redirect(url_for("accounts.verification", status="verified"))

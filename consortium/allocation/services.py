@@ -21,8 +21,10 @@ from consortium.allocation import adapter
 from consortium.allocation.models import AllocationRun
 from consortium.audit.services import record
 from consortium.clock import now
+from consortium.errors import DomainError, conflict
 from consortium.extensions import db
 from consortium.procurement.models import SolicitationStatus
+from consortium.transaction import commit_now, rollback
 from pricing.errors import InstanceError
 from pricing.io import dumps, load_instance, result_from_dict
 from pricing.types import Instance, Result
@@ -31,15 +33,6 @@ log = logging.getLogger(__name__)
 
 Solve = Callable[..., Result]
 SOLVERS = ("highs", "cbc")
-
-
-class AllocationError(Exception):
-    """A request the allocation rules refuse; the message is shown to the manager."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def runs_allowed(solicitation: Any) -> str | None:
@@ -61,12 +54,12 @@ def start_run(
     policy: dict[str, Any],
     solver: str | None = None,
 ) -> AllocationRun:
-    """A queued run with the chosen policy; the caller commits, then enqueues it."""
+    """A queued run with the chosen policy; enqueue it after the commit (`jobs.run_after_commit`)."""
     refusal = runs_allowed(solicitation)
     if refusal:
-        raise AllocationError(refusal)
+        raise conflict(refusal)
     if solver is not None and solver not in SOLVERS:
-        raise AllocationError(f"Unknown solver {solver!r}.", field="solver")
+        raise DomainError(f"Unknown solver {solver!r}.", field="solver")
     count = db.session.scalar(
         select(db.func.count(AllocationRun.id)).where(
             AllocationRun.solicitation_id == solicitation.id
@@ -100,7 +93,7 @@ def default_solve() -> Solve:
 
 def _set_progress(run: AllocationRun, message: str) -> None:
     run.progress = message
-    db.session.commit()
+    commit_now()  # a stage of the run: the manager's page shows it while the solver works
 
 
 def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None:
@@ -111,14 +104,14 @@ def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None
     # Locked, so two workers handed the same job cannot both start it.
     run = db.session.get(AllocationRun, run_id, with_for_update=True, populate_existing=True)
     if run is None or run.status != "queued":
-        db.session.rollback()
+        rollback()
         return run
     before = run.audit_state()
     run.status = "running"
     run.started_at = now()
     run.progress = "Building the instance from opt-ins and bids"
     record("allocation_run.started", run, before=before, after=run.audit_state())
-    db.session.commit()
+    commit_now()
     clock_start = time.perf_counter()
     try:
         instance, _maps = adapter.build_instance(run.solicitation, run.policy)
@@ -136,19 +129,19 @@ def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None
         # The solver answered: keep its result on the run so the manager can read it.
         fail_run(run_id, str(exc), clock_start)
     except InstanceError as exc:
-        db.session.rollback()
+        rollback()
         fail_run(
             run_id, "The allocation input is not valid: " + "; ".join(exc.problems), clock_start
         )
     except Exception as exc:  # noqa: BLE001 - a run must say why it failed, whatever happened
         log.exception("allocation run %s failed", run_id)
-        db.session.rollback()
+        rollback()
         fail_run(run_id, f"The run stopped with an error: {type(exc).__name__}: {exc}", clock_start)
     else:
         run.duration_s = time.perf_counter() - clock_start
         run.finished_at = now()
         record("allocation_run.finished", run, before=before, after=run.audit_state())
-        db.session.commit()
+        commit_now()
     return db.session.get(AllocationRun, run_id)
 
 
@@ -190,7 +183,7 @@ def fail_run(run_id: int, reason: str, clock_start: float | None = None) -> None
     if clock_start is not None:
         run.duration_s = time.perf_counter() - clock_start
     record("allocation_run.failed", run, before=before, after=run.audit_state())
-    db.session.commit()
+    commit_now()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,9 @@ from consortium.allocation import jobs, services
 from consortium.allocation.forms import ConfirmForm, RunForm, form_defaults
 from consortium.allocation.models import AllocationRun
 from consortium.awards.services import award_for, publish_award
+from consortium.commit_point import flash_and_redirect, on_refusal
 from consortium.context import current_org
+from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import can_run_allocation, can_view_run, is_manager_of, require
 from consortium.procurement.models import Solicitation
@@ -43,38 +45,36 @@ def index():
 def runs(solicitation_id: int):
     solicitation = _solicitation(solicitation_id)
     form = RunForm(data=form_defaults(solicitation.policy))
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                run = services.start_run(
-                    solicitation,
-                    current_user,
-                    label=form.label.data or "",
-                    policy=form.policy(),
-                    solver=form.solver_choice(),
-                )
-            except services.AllocationError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-                status = 409
-            else:
-                db.session.commit()
-                jobs.enqueue_run(run.id)
-                return redirect(url_for("allocation.run", run_id=run.id), code=303)
-        else:
-            status = 400
-    return (
-        render_template(
+
+    def page(status: int = 200):
+        return render_template(
             "allocation/runs.html",
             solicitation=solicitation,
             form=form,
             runs=services.solicitation_runs(solicitation),
             refusal=services.runs_allowed(solicitation),
             award=award_for(solicitation),
-        ),
-        status,
-    )
+        ), status
+
+    def refused(error: DomainError):
+        flash(error.message, "error")
+        return page(error.status)
+
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            on_refusal(refused)
+            run = services.start_run(
+                solicitation,
+                current_user,
+                label=form.label.data or "",
+                policy=form.policy(),
+                solver=form.solver_choice(),
+            )
+            jobs.run_after_commit(run.id)
+            return redirect(url_for("allocation.run", run_id=run.id), code=303)
+        status = 400
+    return page(status)
 
 
 @bp.get("/allocation/runs/<int:run_id>")
@@ -130,20 +130,15 @@ def rerun(run_id: int):
     if not form.validate():
         flash("The form expired; please try again.", "error")
         return redirect(url_for("allocation.run", run_id=original.id), code=303)
-    try:
-        run = services.start_run(
-            original.solicitation,
-            current_user,
-            label=f"{original.label} (re-run)"[:120],
-            policy=original.policy,
-            solver=original.solver if original.solver in services.SOLVERS else None,
-        )
-    except services.AllocationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("allocation.run", run_id=original.id), code=303)
-    db.session.commit()
-    jobs.enqueue_run(run.id)
+    on_refusal(flash_and_redirect(url_for("allocation.run", run_id=original.id), code=303))
+    run = services.start_run(
+        original.solicitation,
+        current_user,
+        label=f"{original.label} (re-run)"[:120],
+        policy=original.policy,
+        solver=original.solver if original.solver in services.SOLVERS else None,
+    )
+    jobs.run_after_commit(run.id)
     return redirect(url_for("allocation.run", run_id=run.id), code=303)
 
 
@@ -154,13 +149,8 @@ def publish(run_id: int):
     if not form.validate():
         flash("The form expired; please try again.", "error")
         return redirect(url_for("allocation.run", run_id=run.id), code=303)
-    try:
-        award = publish_award(run, current_user)
-    except services.AllocationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("allocation.run", run_id=run.id), code=303)
-    db.session.commit()
+    on_refusal(flash_and_redirect(url_for("allocation.run", run_id=run.id), code=303))
+    award = publish_award(run, current_user)
     flash("The award is published; districts and vendors have been notified.", "success")
     return redirect(url_for("awards.manage", award_id=award.id), code=303)
 

@@ -14,7 +14,6 @@ from consortium.accounts.models import Membership, User
 from consortium.allocation import adapter
 from consortium.allocation.models import AllocationRun
 from consortium.allocation.services import (
-    AllocationError,
     run_instance,
     run_result,
     runs_allowed,
@@ -24,18 +23,11 @@ from consortium.audit.services import record
 from consortium.awards.models import Award, AwardGroup, Contract, next_contract_status
 from consortium.bids.models import Bid
 from consortium.clock import now
+from consortium.errors import conflict
 from consortium.extensions import db
 from consortium.notifications.services import notify
 from consortium.procurement.models import Solicitation, SolicitationStatus
 from pricing.types import Offer
-
-
-class AwardError(Exception):
-    """A request the award rules refuse; the message is shown as is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def add_months(day: date, months: int) -> date:
@@ -61,11 +53,11 @@ def publish_award(run: AllocationRun, user: Any) -> Award:
     )
     refusal = runs_allowed(solicitation)
     if refusal:
-        raise AllocationError(refusal)
+        raise conflict(refusal)
     if not run.publishable:
-        raise AllocationError("Only a run that succeeded with an allocation can be published.")
+        raise conflict("Only a run that succeeded with an allocation can be published.")
     if award_for(solicitation) is not None:
-        raise AllocationError("This solicitation already has an award.")
+        raise conflict("This solicitation already has an award.")
     instance, result = run_instance(run), run_result(run)
     published = now()
     starts_on = local_date(published, solicitation.consortium.timezone)
@@ -154,14 +146,14 @@ def decide_contract(contract: Contract, user: Any, *, accept: bool) -> Contract:
     db.session.refresh(contract, with_for_update=True)  # a concurrent decision is seen, not lost
     at = now()
     if at > contract.accept_by:
-        raise AwardError(
+        raise conflict(
             f"The acceptance window closed on {contract.accept_by:%Y-%m-%d %H:%M} UTC: "
             "this contract can no longer be accepted or declined."
         )
     action = "accept" if accept else "decline"
     status = next_contract_status(contract.status, action)
     if status is None:
-        raise AwardError(f"This contract is already {contract.status}.")
+        raise conflict(f"This contract is already {contract.status}.")
     before = contract.audit_state()
     contract.status = status
     contract.decided_at = at

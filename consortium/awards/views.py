@@ -12,7 +12,9 @@ from consortium.awards import reports as award_reports
 from consortium.awards import services
 from consortium.awards.models import Award, AwardGroup, Contract
 from consortium.clock import now
+from consortium.commit_point import on_refusal
 from consortium.context import current_org
+from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
     can_decide_contract,
@@ -170,13 +172,13 @@ def decide(contract_id: int):
     if not form.validate() or decision not in ("accept", "decline"):
         flash("Choose accept or decline.", "error")
         return redirect(url_for("awards.contract", contract_id=contract.id), code=303)
-    try:
-        services.decide_contract(contract, current_user, accept=decision == "accept")
-    except services.AwardError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _contract_page(contract, form, 409)
-    db.session.commit()
+
+    def refused(error: DomainError):
+        flash(error.message, "error")
+        return _contract_page(contract, form, error.status)
+
+    on_refusal(refused)
+    services.decide_contract(contract, current_user, accept=decision == "accept")
     flash(f"Contract {contract.status}.", "success")
     return redirect(url_for("awards.contract", contract_id=contract.id), code=303)
 

@@ -29,25 +29,12 @@ from consortium.bids.schedules import (
     schedule_problems,
     tiers_json,
 )
+from consortium.errors import DomainError, conflict
 from consortium.extensions import db
 from consortium.notifications.services import notify
 from consortium.procurement import services as procurement
 from consortium.procurement.models import Solicitation, SolicitationStatus
 from pricing.types import Offer, Tier
-
-
-class BidError(Exception):
-    """A bid action refused for a reason the vendor can read; `field` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class BidsSealed(BidError):
-    """Bids were asked for before the bid deadline."""
-
 
 # --- eligibility -----------------------------------------------------------------------
 
@@ -83,7 +70,7 @@ def eligible_offer_ids(
 ) -> list[str]:
     """Offer ids (see `offer_id`) of the counting bids this district may buy from.
 
-    Only after the bid deadline (raises BidsSealed before, like `counting_bids`).
+    Only after the bid deadline (refused before, like `counting_bids`).
     """
     state = _district_state(district)
     return [
@@ -133,7 +120,7 @@ def delete_product(product: Product) -> None:
         select(func.count()).select_from(BidVersion).where(BidVersion.product_id == product.id)
     )
     if used:
-        raise BidError("this product is named in a bid and cannot be deleted", field="product")
+        raise conflict("this product is named in a bid and cannot be deleted", field="product")
     record("product.deleted", product, before=_product_snapshot(product), after=None)
     db.session.delete(product)
     db.session.flush()
@@ -178,9 +165,9 @@ def find_bid(solicitation_id: int, vendor_id: int, *, lock: bool = False) -> Bid
 
 def _ensure_accepting_bids(solicitation: Solicitation) -> None:
     if bid_deadline_passed(solicitation):
-        raise BidError("The bid deadline has passed: bids can no longer be submitted or changed.")
-    if solicitation.status != "open":
-        raise BidError("This solicitation is not open for bids.")
+        raise conflict("The bid deadline has passed: bids can no longer be submitted or changed.")
+    if solicitation.status != SolicitationStatus.open:
+        raise conflict("This solicitation is not open for bids.")
 
 
 def _locked_bid(solicitation: Solicitation, vendor: Organisation, product: Product) -> Bid:
@@ -249,11 +236,11 @@ def submit_bid(
     """
     _ensure_accepting_bids(solicitation)
     if product.vendor_id != vendor.id:
-        raise BidError("choose one of your own products", field="product")
+        raise DomainError("choose one of your own products", field="product")
     problems = schedule_problems(schedule)
     if problems:
         field, message = problems[0]
-        raise BidError(f"{field}: {message}", field=field)
+        raise DomainError(f"{field}: {message}", field=field)
     bid = _locked_bid(solicitation, vendor, product)
     _ensure_accepting_bids(
         solicitation
@@ -283,7 +270,7 @@ def withdraw_bid(bid: Bid, user: User | None) -> BidVersion:
     _ensure_accepting_bids(solicitation)
     latest = bid.latest
     if latest is None or latest.withdrawn:
-        raise BidError("There is no live bid to withdraw.")
+        raise conflict("There is no live bid to withdraw.")
     version = _append_version(
         bid,
         user,
@@ -358,10 +345,10 @@ def counting_version(bid: Bid) -> BidVersion | None:
 def counting_bids(solicitation: Solicitation) -> list[tuple[Bid, BidVersion]]:
     """Every bid that counts, with its counting version, in bid id order.
 
-    Raises BidsSealed before the bid deadline: nobody may read sealed bids.
+    Refused (409) before the bid deadline: nobody may read sealed bids.
     """
     if not bid_deadline_passed(solicitation):
-        raise BidsSealed("Bids are sealed until the bid deadline.")
+        raise conflict("Bids are sealed until the bid deadline.")
     bids = db.session.scalars(
         select(Bid).where(Bid.solicitation_id == solicitation.id).order_by(Bid.id)
     )
@@ -376,11 +363,8 @@ def counting_bids(solicitation: Solicitation) -> list[tuple[Bid, BidVersion]]:
 def open_bids(solicitation: Solicitation) -> None:
     """Manager opens the bids after the deadline: status -> bids_opened, audited with every hash."""
     if not bid_deadline_passed(solicitation):
-        raise BidsSealed("Bids stay sealed until the bid deadline.")
-    try:
-        procurement.transition(solicitation, SolicitationStatus.bids_opened)
-    except procurement.ProcurementError as error:
-        raise BidError(str(error)) from error
+        raise conflict("Bids stay sealed until the bid deadline.")
+    procurement.transition(solicitation, SolicitationStatus.bids_opened)
     # Submissions were audited in each vendor's own trail (sealed: not even who bid was visible
     # to the consortium, see _record_sealed); opening publishes every version's receipt (hash,
     # time, never the nonce: that is shown on the opening page) to the consortium's trail.

@@ -12,7 +12,9 @@ from consortium.bids import services
 from consortium.bids.eligibility import declaration_gaps
 from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
+from consortium.commit_point import flash_and_redirect, on_refusal
 from consortium.context import current_org
+from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
     acting_vendor,
@@ -94,7 +96,6 @@ def product_form(product_id: int | None = None):
             sku=form.sku.data,
             description=form.description.data,
         )
-        db.session.commit()
         flash("Product saved.", "success")
         return redirect(url_for("bids.products"))
     status = 400 if request.method == "POST" else 200
@@ -106,13 +107,8 @@ def product_delete(product_id: int):
     _vendor()
     product = db.session.get(Product, product_id)
     require(product is not None and can_edit_product(current_user, product), not_found=True)
-    try:
-        services.delete_product(product)
-    except services.BidError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("bids.products"))
-    db.session.commit()
+    on_refusal(flash_and_redirect(url_for("bids.products")))
+    services.delete_product(product)
     flash("Product deleted.", "success")
     return redirect(url_for("bids.products"))
 
@@ -156,38 +152,9 @@ def bid_form(solicitation_id: int):
     form = BidForm(data=_form_data(latest) if request.method == "GET" else None)
     form.product.choices = [SelectChoice(p.id, p.name) for p in services.vendor_products(vendor.id)]
     closed = services.bid_deadline_passed(solicitation)
-    preview = None
-    status = 200
-    if request.method == "POST":
-        if closed:
-            flash(
-                "The bid deadline has passed: bids can no longer be submitted or changed.", "error"
-            )
-            status = 409
-        elif form.validate_on_submit():
-            schedule = form.schedule()
-            if form.preview.data:
-                preview = _preview(schedule.as_offer(), solicitation)
-            else:
-                product = db.session.get(Product, form.product.data)
-                try:
-                    version = services.submit_bid(
-                        solicitation, vendor, current_user, product=product, schedule=schedule
-                    )
-                except services.BidError as error:
-                    db.session.rollback()
-                    flash(error.message, "error")
-                    status = 409
-                else:
-                    db.session.commit()
-                    flash(f"Bid received: version {version.number}.", "success")
-                    return redirect(
-                        url_for("bids.receipt", bid_id=version.bid_id, number=version.number)
-                    )
-        else:
-            status = 400
-    return (
-        render_template(
+
+    def page(status: int = 200, preview: dict | None = None):
+        return render_template(
             "bids/bid_form.html",
             form=form,
             requirements=describe_requirements(solicitation.requirements),
@@ -196,9 +163,30 @@ def bid_form(solicitation_id: int):
             latest=latest,
             closed=closed,
             preview=preview,
-        ),
-        status,
+        ), status
+
+    if request.method != "POST":
+        return page()
+    if closed:
+        flash("The bid deadline has passed: bids can no longer be submitted or changed.", "error")
+        return page(409)
+    if not form.validate_on_submit():
+        return page(400)
+    schedule = form.schedule()
+    if form.preview.data:
+        return page(preview=_preview(schedule.as_offer(), solicitation))
+
+    def refused(error: DomainError):
+        flash(error.message, "error")
+        return page(error.status)
+
+    on_refusal(refused)
+    product = db.session.get(Product, form.product.data)
+    version = services.submit_bid(
+        solicitation, vendor, current_user, product=product, schedule=schedule
     )
+    flash(f"Bid received: version {version.number}.", "success")
+    return redirect(url_for("bids.receipt", bid_id=version.bid_id, number=version.number))
 
 
 def _form_data(version: BidVersion | None) -> dict | None:
@@ -232,13 +220,8 @@ def bid_withdraw(solicitation_id: int):
     bid = services.find_bid(solicitation.id, vendor.id)
     if bid is None:
         abort(404)
-    try:
-        services.withdraw_bid(bid, current_user)
-    except services.BidError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("bids.bid_form", solicitation_id=solicitation.id))
-    db.session.commit()
+    on_refusal(flash_and_redirect(url_for("bids.bid_form", solicitation_id=solicitation.id)))
+    services.withdraw_bid(bid, current_user)
     flash(
         "Bid withdrawn. It will not count unless you submit it again before the deadline.",
         "success",
@@ -301,13 +284,8 @@ def opening(solicitation_id: int):
     require(can_open_bids(current_user, solicitation))
     deadline_passed = services.bid_deadline_passed(solicitation)
     if request.method == "POST":
-        try:
-            services.open_bids(solicitation)
-        except services.BidError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("bids.opening", solicitation_id=solicitation.id))
-        db.session.commit()
+        on_refusal(flash_and_redirect(url_for("bids.opening", solicitation_id=solicitation.id)))
+        services.open_bids(solicitation)
         flash("Bids opened.", "success")
         return redirect(url_for("bids.opening", solicitation_id=solicitation.id))
     opened = services.opened_bids(solicitation) if services.bids_are_open(solicitation) else None

@@ -26,10 +26,10 @@ from consortium.accounts.models import (
 )
 from consortium.audit.services import record
 from consortium.clock import now
+from consortium.errors import DomainError, conflict, forbidden
 from consortium.extensions import db
 from consortium.filters import localtime, money
 from consortium.policy import is_verified_member
-from consortium.procurement.errors import NotVerified, OptInClosed, ProcurementError, StaleOptIn
 from consortium.procurement.models import (
     OptIn,
     OptInStatus,
@@ -61,18 +61,18 @@ def _existing(solicitation_id: int, district_id: int) -> OptIn | None:
 
 def _check_may_change(district: Organisation, solicitation: Solicitation) -> None:
     if not district.is_district:
-        raise ProcurementError("Only a district can opt in.")
+        raise DomainError("Only a district can opt in.")
     at = now()
     if not accepts_opt_ins(solicitation, at):
         if solicitation.status in (SolicitationStatus.open, SolicitationStatus.closed):
             tz = solicitation.consortium.timezone
-            raise OptInClosed(
+            raise conflict(
                 f"The opt-in deadline passed on {localtime(solicitation.opt_in_deadline, tz)}; "
                 "opt-ins can no longer be made, changed or withdrawn."
             )
-        raise OptInClosed(f"This solicitation is {phase(solicitation, at)}; it does not take opt-ins.")
+        raise conflict(f"This solicitation is {phase(solicitation, at)}; it does not take opt-ins.")
     if not is_verified_member(district, solicitation.consortium_id):
-        raise NotVerified(
+        raise forbidden(
             f"{district.name} must be verified by {solicitation.consortium.name} before it can opt in."
         )
 
@@ -82,7 +82,7 @@ def _check_version(opt_in: OptIn | None, expected_version: int | None) -> None:
         return
     current = opt_in.version if opt_in is not None else 0
     if current != expected_version:
-        raise StaleOptIn(
+        raise conflict(
             "Your district's opt-in changed since you loaded this page (perhaps a colleague "
             "changed it). Review the current opt-in and submit again."
         )
@@ -99,12 +99,12 @@ def upsert_opt_in(
     """Opt in, change, or re-join: one live row per district, serialised on the solicitation row.
 
     `ceiling` is the maximum unit price in cents (None: no ceiling). `expected_version` is the
-    version the form showed (0 for none); a mismatch raises StaleOptIn and changes nothing.
+    version the form showed (0 for none); a mismatch is refused (409) and changes nothing.
     """
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise ProcurementError("Quantity must be a whole number of at least 1.", field="quantity")
+        raise DomainError("Quantity must be a whole number of at least 1.", field="quantity")
     if ceiling is not None and (not isinstance(ceiling, int) or ceiling < 0):
-        raise ProcurementError("The price ceiling cannot be negative.", field="max_unit_price")
+        raise DomainError("The price ceiling cannot be negative.", field="max_unit_price")
     solicitation = _lock(solicitation)
     _check_may_change(district, solicitation)
     opt_in = _existing(solicitation.id, district.id)
@@ -167,7 +167,7 @@ def withdraw_opt_in(
     try:
         action = opt_in_move(opt_in.status if opt_in else None, OptInStatus.withdrawn)
     except ValueError:
-        raise ProcurementError(f"{district.name} has no live opt-in to withdraw.") from None
+        raise DomainError(f"{district.name} has no live opt-in to withdraw.") from None
     before = opt_in.audit_state()
     opt_in.status = OptInStatus.withdrawn
     opt_in.version += 1
