@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from consortium import charts
 from consortium.allocation import jobs, services
-from consortium.allocation.forms import ConfirmForm, RunForm, form_defaults
+from consortium.allocation.forms import ConfirmForm, RunForm
 from consortium.allocation.models import AllocationRun
 from consortium.awards.services import award_for, publish_award
 from consortium.commit_point import flash_and_redirect, on_refusal
@@ -44,7 +44,7 @@ def index():
 @bp.route("/solicitations/<int:solicitation_id>/allocation", methods=["GET", "POST"])
 def runs(solicitation_id: int):
     solicitation = _solicitation(solicitation_id)
-    form = RunForm(data=form_defaults(solicitation.policy))
+    form = RunForm(data=RunForm.data_from_policy(solicitation.policy))
 
     def page(status: int = 200):
         return render_template(

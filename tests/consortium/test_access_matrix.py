@@ -270,7 +270,7 @@ def bid_form(w: World, role: str) -> dict[str, Any]:
 
 NEW_DISTRICT_CSV = "LEAID,LEA_NAME,ST,MEMBER,SCH,ULOCAL\n1712345,Heron Lake SD 12,IL,1415,2,43\n"
 RUN_FORM = form({"label": "Matrix", "min_group_size": "1", "time_limit_s": "10",
-                 "mip_gap": "0.001", "individual_rationality": "y", "solver": ""})
+                 "mip_gap_pct": "0.1", "individual_rationality": "y", "solver": ""})
 PRODUCT_FORM = form({"name": "Acme Reader Pro", "category": "Literacy", "sku": "AR-2",
                      "description": "Levelled readers."})
 CLAUSE_FORM = form({"title": "Termination", "body": "Either party may end with 90 days' notice."})
