@@ -195,8 +195,7 @@ def account():
 
 @bp.route("/org/members", methods=["GET", "POST"])
 def members():
-    org = _active_org()
-    policy.require(policy.is_member(current_user, org))
+    org = policy.require_acting_org()
     form = AddMemberForm()
     editable = policy.can_edit_org(current_user, org)
     if request.method == "POST":
@@ -222,7 +221,7 @@ def members():
 
 @bp.post("/org/members/<int:membership_id>/remove")
 def remove_member(membership_id: int):
-    org = _active_org()
+    org = policy.require_acting_org()
     membership = db.session.get(Membership, membership_id)
     policy.require(membership is not None and membership.organisation_id == org.id, not_found=True)
     policy.require(policy.can_edit_org(current_user, org))
@@ -232,16 +231,9 @@ def remove_member(membership_id: int):
     return redirect(url_for("accounts.members"))
 
 
-def _active_org() -> Organisation:
-    org = context.current_org()
-    policy.require(org is not None)
-    return org
-
-
 @bp.route("/org/profile", methods=["GET", "POST"])
 def profile():
-    org = _active_org()
-    policy.require(policy.is_member(current_user, org))
+    org = policy.require_acting_org()
     if org.is_consortium:
         return render_template("accounts/consortium_profile.html", org=org)
     editable = policy.can_edit_org(current_user, org)
@@ -284,8 +276,8 @@ def switch_org():
 @bp.route("/org/consortia", methods=["GET", "POST"])
 def consortia():
     """The active organisation's standing with each consortium, and joining another."""
-    org = _active_org()
-    policy.require(policy.is_member(current_user, org) and not org.is_consortium)
+    org = policy.require_acting_org()
+    policy.require(policy.can_apply_to_consortia(current_user, org))
     form = JoinConsortiumForm()
     joined = {a.consortium_id for a in org.affiliations}
     form.consortium_id.choices = options(
@@ -303,15 +295,9 @@ def consortia():
     return render_template("accounts/consortia.html", org=org, form=form)
 
 
-def _managed_consortium() -> Organisation:
-    org = _active_org()
-    policy.require(org.is_consortium and policy.is_manager_of(current_user, org))
-    return org
-
-
 @bp.get("/verification")
 def verification():
-    consortium = _managed_consortium()
+    consortium = policy.require_managed_consortium()
     status = request.args.get("status", "pending")
     if status not in {"pending", "verified", "rejected", "all"}:
         status = "pending"
@@ -347,7 +333,7 @@ def decide(affiliation_id: int):
 @bp.route("/verification/import", methods=["GET", "POST"])
 def import_districts():
     """A manager imports districts from a CCD file: all rows or none."""
-    consortium = _managed_consortium()
+    consortium = policy.require_managed_consortium()
     form = DistrictImportForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200

@@ -11,19 +11,16 @@ from consortium.allocation.forms import ConfirmForm, RunForm
 from consortium.allocation.models import AllocationRun
 from consortium.awards.services import award_for, publish_award
 from consortium.commit_point import flash_and_redirect, on_refusal
-from consortium.context import current_org
 from consortium.errors import DomainError
 from consortium.extensions import db
-from consortium.policy import can_run_allocation, can_view_run, is_manager_of, require
-from consortium.procurement.models import Solicitation
+from consortium.policy import (
+    can_view_run,
+    require,
+    require_managed_consortium,
+)
+from consortium.procurement.loaders import get_solicitation
 
 bp = Blueprint("allocation", __name__)
-
-
-def _solicitation(solicitation_id: int) -> Solicitation:
-    solicitation = db.get_or_404(Solicitation, solicitation_id)
-    require(can_run_allocation(current_user, solicitation))
-    return solicitation
 
 
 def _run(run_id: int) -> AllocationRun:
@@ -34,8 +31,7 @@ def _run(run_id: int) -> AllocationRun:
 
 @bp.get("/allocation")
 def index():
-    org = current_org()
-    require(org is not None and org.is_consortium and is_manager_of(current_user, org))
+    org = require_managed_consortium()
     return render_template(
         "allocation/index.html", consortium=org, lines=services.consortium_overview(org.id)
     )
@@ -43,7 +39,7 @@ def index():
 
 @bp.route("/solicitations/<int:solicitation_id>/allocation", methods=["GET", "POST"])
 def runs(solicitation_id: int):
-    solicitation = _solicitation(solicitation_id)
+    solicitation = get_solicitation(solicitation_id, manage=True)
     form = RunForm(data=RunForm.data_from_policy(solicitation.policy))
 
     def page(status: int = 200):
@@ -92,7 +88,7 @@ def run(run_id: int):
 
 @bp.get("/solicitations/<int:solicitation_id>/allocation/compare")
 def compare(solicitation_id: int):
-    solicitation = _solicitation(solicitation_id)
+    solicitation = get_solicitation(solicitation_id, manage=True)
     chosen = set(request.args.getlist("run", type=int))
     runs = [
         r

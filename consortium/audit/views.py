@@ -6,19 +6,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
-from flask_login import current_user
 
 from consortium import policy
 from consortium.audit import services
-from consortium.context import current_org
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 def _consortium():
-    org = current_org()
-    policy.require(policy.can_read_audit(current_user, org))
-    return org
+    return policy.require_managed_consortium()
 
 
 def _day(value: str | None, tz: str) -> datetime | None:

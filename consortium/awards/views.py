@@ -13,7 +13,6 @@ from consortium.awards import services
 from consortium.awards.models import Award, AwardGroup, Contract
 from consortium.clock import now
 from consortium.commit_point import on_refusal
-from consortium.context import current_org
 from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
@@ -21,8 +20,10 @@ from consortium.policy import (
     can_manage_award,
     can_view_award_group,
     can_view_contract,
-    is_manager_of,
     require,
+    require_acting_district,
+    require_acting_vendor,
+    require_managed_consortium,
 )
 
 bp = Blueprint("awards", __name__)
@@ -59,8 +60,7 @@ def index():
 
 @bp.get("/awards/reports")
 def reports():
-    org = current_org()
-    require(org is not None and org.is_consortium and is_manager_of(current_user, org))
+    org = require_managed_consortium()
     awards = services.published_awards(org.id)
     return render_template(
         "awards/reports.html",
@@ -134,8 +134,7 @@ def report(award_id: int):
 
 @bp.get("/contracts")
 def my_contracts():
-    org = current_org()
-    require(org is not None and org.is_district)
+    org = require_acting_district()
     return render_template(
         "awards/contracts.html",
         district=org,
@@ -185,8 +184,7 @@ def decide(contract_id: int):
 
 @bp.get("/vendor/groups")
 def my_groups():
-    org = current_org()
-    require(org is not None and org.is_vendor)
+    org = require_acting_vendor()
     return render_template("awards/groups.html", vendor=org, groups=services.vendor_groups(org.id))
 
 

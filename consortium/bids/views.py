@@ -13,32 +13,23 @@ from consortium.bids.eligibility import declaration_gaps
 from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
 from consortium.commit_point import flash_and_redirect, on_refusal
-from consortium.context import current_org
 from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
-    acting_vendor,
     can_bid,
     can_edit_product,
-    can_open_bids,
     can_view_bid,
     can_view_demand,
-    can_view_solicitation,
-    is_manager_of,
     is_member,
     require,
+    require_acting_vendor,
+    require_managed_consortium,
 )
+from consortium.procurement.loaders import get_solicitation
 from consortium.procurement.models import Solicitation
 from consortium.procurement.services import describe_requirements, momentum
 
 bp = Blueprint("bids", __name__, url_prefix="/bids")
-
-
-def _vendor():
-    """The active organisation, which must be a vendor the user belongs to."""
-    vendor = acting_vendor(current_user)
-    require(vendor is not None)
-    return vendor
 
 
 def get_bid(bid_id: int) -> Bid:
@@ -58,21 +49,12 @@ def may_see_nonces(bid: Bid) -> bool:
     return is_member(current_user, bid.vendor_id) or services.bids_are_open(bid.solicitation)
 
 
-def get_solicitation(solicitation_id: int) -> Solicitation:
-    solicitation = db.session.get(Solicitation, solicitation_id)
-    require(
-        solicitation is not None and can_view_solicitation(current_user, solicitation),
-        not_found=True,
-    )
-    return solicitation
-
-
 # --- products -------------------------------------------------------------------------
 
 
 @bp.get("/products")
 def products():
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     return render_template(
         "bids/products.html", vendor=vendor, products=services.vendor_products(vendor.id)
     )
@@ -81,7 +63,7 @@ def products():
 @bp.route("/products/new", methods=["GET", "POST"])
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 def product_form(product_id: int | None = None):
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     product = None
     if product_id is not None:
         product = db.session.get(Product, product_id)
@@ -104,7 +86,7 @@ def product_form(product_id: int | None = None):
 
 @bp.post("/products/<int:product_id>/delete")
 def product_delete(product_id: int):
-    _vendor()
+    require_acting_vendor()
     product = db.session.get(Product, product_id)
     require(product is not None and can_edit_product(current_user, product), not_found=True)
     on_refusal(flash_and_redirect(url_for("bids.products")))
@@ -119,7 +101,7 @@ def product_delete(product_id: int):
 @bp.get("/demand")
 def demand():
     require(can_view_demand(current_user))
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     declarations = services.vendor_declarations(vendor.id)
     rows = [
         (
@@ -138,14 +120,14 @@ def demand():
 
 @bp.get("/")
 def my_bids():
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     return render_template("bids/my_bids.html", bids=services.vendor_bids(vendor.id))
 
 
 @bp.route("/solicitation/<int:solicitation_id>", methods=["GET", "POST"])
 def bid_form(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     require(can_bid(current_user, solicitation))
     bid = services.find_bid(solicitation.id, vendor.id)
     latest = bid.latest if bid else None
@@ -215,7 +197,7 @@ def _preview(offer, solicitation: Solicitation, *, manager: bool = False):
 @bp.post("/solicitation/<int:solicitation_id>/withdraw")
 def bid_withdraw(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     require(can_bid(current_user, solicitation))
     bid = services.find_bid(solicitation.id, vendor.id)
     if bid is None:
@@ -267,12 +249,7 @@ def receipt(bid_id: int, number: int):
 @bp.get("/opening")
 def opening_index():
     """The manager's list: solicitations whose bids wait to be opened, and opened ones."""
-    consortium = current_org()
-    require(
-        consortium is not None
-        and consortium.is_consortium
-        and is_manager_of(current_user, consortium)
-    )
+    consortium = require_managed_consortium()
     return render_template(
         "bids/opening_index.html", rows=services.openings(consortium), consortium=consortium
     )
@@ -280,8 +257,7 @@ def opening_index():
 
 @bp.route("/opening/<int:solicitation_id>", methods=["GET", "POST"])
 def opening(solicitation_id: int):
-    solicitation = get_solicitation(solicitation_id)
-    require(can_open_bids(current_user, solicitation))
+    solicitation = get_solicitation(solicitation_id, manage=True)  # its managers open bids
     deadline_passed = services.bid_deadline_passed(solicitation)
     if request.method == "POST":
         on_refusal(flash_and_redirect(url_for("bids.opening", solicitation_id=solicitation.id)))

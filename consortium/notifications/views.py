@@ -16,7 +16,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/outbox")
 def outbox():
     org = current_org()
     policy.require(policy.can_read_outbox(current_user, org))
-    if org is not None and policy.can_read_audit(current_user, org):  # its managers
+    if policy.can_manage_consortium(current_user, org):
         messages = consortium_outbox(org)
     else:
         messages = personal_outbox(current_user.email)

@@ -16,12 +16,12 @@ from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
     can_edit_clause,
-    can_manage_procurement,
     can_manage_solicitation,
     can_opt_in_for,
-    can_view_solicitation,
     is_verified_member,
     require,
+    require_acting_district,
+    require_managed_consortium,
 )
 from consortium.procurement import services
 from consortium.procurement.forms import (
@@ -32,6 +32,7 @@ from consortium.procurement.forms import (
     SolicitationForm,
     WithdrawForm,
 )
+from consortium.procurement.loaders import get_solicitation
 from consortium.procurement.models import (
     Clause,
     Solicitation,
@@ -50,29 +51,6 @@ bp.add_app_template_global(services.open_solicitations_summary, "open_solicitati
 # or a vendor could read one district's quantity off the public page.
 bp.add_app_template_filter(vendor_demand, "public_demand")
 bp.add_app_template_global(MIN_CELL, "DEMAND_MIN_CELL")
-
-
-def get_solicitation(solicitation_id: int, *, manage: bool = False) -> Solicitation:
-    """Load a solicitation the current user may see (drafts stay invisible: 404), or manage (403)."""
-    solicitation = db.get_or_404(Solicitation, solicitation_id)
-    require(can_view_solicitation(current_user, solicitation), not_found=True)
-    if manage:
-        require(can_manage_solicitation(current_user, solicitation))
-    return solicitation
-
-
-def managed_consortium():
-    """The consortium the signed-in manager acts for."""
-    org = current_org()
-    require(can_manage_procurement(current_user, org))
-    return org
-
-
-def acting_district():
-    """The district the signed-in user acts for."""
-    org = current_org()
-    require(can_opt_in_for(current_user, org))
-    return org
 
 
 @bp.cli.command("remind-deadlines")
@@ -148,7 +126,7 @@ def _detail_refusal(solicitation: Solicitation) -> Answer:
 @bp.post("/solicitations/<int:solicitation_id>/opt-in")
 def opt_in(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
-    district = acting_district()
+    district = require_acting_district()
     form = OptInForm()
     if not form.validate():
         return _render_detail(solicitation, form=form, status=400)
@@ -170,7 +148,7 @@ def opt_in(solicitation_id: int):
 @bp.post("/solicitations/<int:solicitation_id>/withdraw")
 def withdraw(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
-    district = acting_district()
+    district = require_acting_district()
     form = WithdrawForm()
     form.validate()
     on_refusal(_detail_refusal(solicitation))
@@ -182,7 +160,7 @@ def withdraw(solicitation_id: int):
 
 @bp.get("/my/opt-ins")
 def my_opt_ins():
-    district = acting_district()
+    district = require_acting_district()
     return render_template(
         "procurement/my_opt_ins.html",
         district=district,
@@ -197,7 +175,7 @@ def my_opt_ins():
 
 @bp.get("/manage/solicitations")
 def manage():
-    consortium = managed_consortium()
+    consortium = require_managed_consortium()
     solicitations = services.solicitations_of(consortium)
     return render_template(
         "procurement/manage.html",
@@ -234,7 +212,7 @@ def _form_refusal(form, consortium, solicitation=None) -> Answer:
 
 @bp.route("/manage/solicitations/new", methods=["GET", "POST"])
 def new():
-    consortium = managed_consortium()
+    consortium = require_managed_consortium()
     form = _solicitation_form(consortium)
     if not form.is_submitted():
         return _render_form(form, consortium)
@@ -338,14 +316,14 @@ def opt_ins_csv(solicitation_id: int):
 
 @bp.get("/manage/clauses")
 def clauses():
-    consortium = managed_consortium()
+    consortium = require_managed_consortium()
     return render_template("procurement/clauses.html", consortium=consortium,
                            clauses=services.clause_library(consortium))
 
 
 @bp.route("/manage/clauses/new", methods=["GET", "POST"])
 def new_clause():
-    consortium = managed_consortium()
+    consortium = require_managed_consortium()
     form = ClauseForm()
     if form.is_submitted():
         if not form.validate():
