@@ -98,10 +98,12 @@ def create_consortium(name: str, manager_email: str, manager_name: str, timezone
     """Create a consortium and its first manager (how a new deployment starts)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from consortium.accounts import services
     from consortium.accounts.models import Membership, OrgKind, Role
+    from consortium.accounts.organisations import create_organisation
+    from consortium.accounts.registration import create_user
     from consortium.audit.services import record
     from consortium.errors import DomainError
+    from consortium.extensions import db
 
     try:
         ZoneInfo(timezone)
@@ -111,9 +113,9 @@ def create_consortium(name: str, manager_email: str, manager_name: str, timezone
         raise click.BadParameter("use at least 12 characters", param_hint="--password")
     try:
         with atomic():
-            user = services.create_user(manager_name, manager_email, password)
-            org = services.create_organisation(OrgKind.consortium, name, timezone=timezone)
-            services.db.session.add(Membership(user=user, organisation=org, role=Role.admin))
+            user = create_user(manager_name, manager_email, password)
+            org = create_organisation(OrgKind.consortium, name, timezone=timezone)
+            db.session.add(Membership(user=user, organisation=org, role=Role.admin))
             record("consortium.created", org, before=None, after={"name": name, "manager": user.email})
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc

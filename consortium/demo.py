@@ -32,7 +32,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import select
 
 from consortium import clock, context, security
-from consortium.accounts import services as accounts
+from consortium.accounts import affiliations, organisations, registration
 from consortium.accounts.models import Affiliation, Membership, Organisation, OrgKind, Role, User
 from consortium.allocation.services import perform_run, start_run
 from consortium.audit.services import record
@@ -465,12 +465,12 @@ class _Story:
         """The organisation's first user: a demo login, or staff sharing one password hash."""
         account = next((a for a in ACCOUNTS if a[3] == org_name), None)
         if account is not None:
-            return accounts.create_user(account[2], account[1], PASSWORD)
+            return registration.create_user(account[2], account[1], PASSWORD)
         if self.shared_hash is None:  # argon2 once, not once for each of 150 districts
             self.shared_hash = security.hash_password(PASSWORD)
         user = User(
             name=f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}",
-            email=f"technology@{accounts.slugify(org_name)}.example",
+            email=f"technology@{organisations.slugify(org_name)}.example",
             password_hash=self.shared_hash,
         )
         db.session.add(user)
@@ -480,7 +480,7 @@ class _Story:
 
     def _first_user(self, kind: OrgKind, name: str, **extra: str) -> Organisation:
         user = self.user_for(name)
-        org = accounts.create_organisation(kind, name, **extra)
+        org = organisations.create_organisation(kind, name, **extra)
         db.session.add(Membership(user=user, organisation=org, role=Role.admin))
         db.session.flush()
         self.staff[name], self.orgs[name] = user, org
@@ -518,12 +518,12 @@ class _Story:
 
         def apply() -> None:
             self.act_as(name)
-            affiliation = accounts.apply_to_consortium(self.orgs[name], self.orgs[consortium])
+            affiliation = affiliations.apply_to_consortium(self.orgs[name], self.orgs[consortium])
             self.affiliations[name, consortium] = affiliation
 
         def decide() -> None:
             manager = self.act_as(consortium)
-            accounts.decide_affiliation(self.affiliations[name, consortium], "verified", by=manager)
+            affiliations.decide_affiliation(self.affiliations[name, consortium], "verified", by=manager)
 
         if now:
             apply()
@@ -537,14 +537,14 @@ class _Story:
         self, seed: DistrictSeed, consortium: str, when: datetime, *, verify: bool = True
     ) -> None:
         def setup(org: Organisation) -> None:
-            accounts.update_district_profile(org, **seed.profile())
+            organisations.update_district_profile(org, **seed.profile())
 
         self.member(OrgKind.district, seed.name, consortium, when, setup, verify=verify)
 
     def vendor(self, seed: VendorSeed, when: datetime) -> None:
         def setup(org: Organisation) -> None:
-            slug = accounts.slugify(seed.name).split("-")[0]
-            accounts.update_vendor_profile(
+            slug = organisations.slugify(seed.name).split("-")[0]
+            organisations.update_vendor_profile(
                 org,
                 dpa_states=list(seed.dpa_states),
                 certifications=list(seed.certifications),

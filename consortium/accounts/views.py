@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from consortium import context, policy, security
-from consortium.accounts import imports, services
+from consortium.accounts import affiliations, imports, organisations, registration, signin
 from consortium.accounts.forms import (
     AddMemberForm,
     AddOrganisationForm,
@@ -79,7 +79,7 @@ def login():
     if not form.validate_on_submit():
         return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
     try:
-        user = services.authenticate(form.email.data, form.password.data, _client_ip())
+        user = signin.authenticate(form.email.data, form.password.data, _client_ip())
     except security.RateLimited as exc:
         message = (
             f"Too many failed sign-in attempts for {form.email.data}. "
@@ -91,14 +91,14 @@ def login():
         commit_now()  # keep the failed attempt: it counts towards the limit
         _show(form, error)
         return render_template("accounts/login.html", form=form), 400
-    services.sign_in(user, remember=form.remember.data)
+    signin.sign_in(user, remember=form.remember.data)
     flash(f"Welcome back, {user.name}.", "success")
     return redirect(_safe_next(form.next.data) or url_for("main.home"))
 
 
 @bp.post("/logout")
 def logout():
-    services.sign_out()
+    signin.sign_out()
     flash("You are signed out.", "info")
     return redirect(url_for("main.home"))
 
@@ -108,14 +108,14 @@ def register():
     if current_user.is_authenticated:
         return _add_organisation()
     form = RegisterForm()
-    form.consortium_id.choices = options((c.id, c.name) for c in services.consortia())
+    form.consortium_id.choices = options((c.id, c.name) for c in registration.consortia())
     if request.method == "GET" and request.args.get("kind") in ("district", "vendor"):
         form.kind.data = request.args["kind"]
     if not form.validate_on_submit():
         return render_template("accounts/register.html", form=form), 400 if form.is_submitted() else 200
     on_refusal(_refused_form("accounts/register.html", form))
-    user = services.register(
-        services.Registration(
+    user = registration.register(
+        registration.Registration(
             kind=OrgKind(form.kind.data),
             organisation_name=form.organisation_name.data,
             consortium_id=form.consortium_id.data,
@@ -124,7 +124,7 @@ def register():
             password=form.password.data,
         )
     )
-    services.sign_in(user)
+    signin.sign_in(user)
     flash(
         "Your organisation is registered. Complete its profile; a consortium manager will verify it "
         "before you can opt in or bid.",
@@ -136,14 +136,14 @@ def register():
 def _add_organisation():
     """Signed in: register another district or vendor and act for it."""
     form = AddOrganisationForm()
-    form.consortium_id.choices = options((c.id, c.name) for c in services.consortia())
+    form.consortium_id.choices = options((c.id, c.name) for c in registration.consortia())
     if request.method == "GET" and request.args.get("kind") in ("district", "vendor"):
         form.kind.data = request.args["kind"]
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/register.html", form=form, adding=True), status
     on_refusal(_refused_form("accounts/register.html", form, adding=True))
-    org = services.register_organisation(
+    org = registration.register_organisation(
         current_user, OrgKind(form.kind.data), form.organisation_name.data, form.consortium_id.data
     )
     context.switch_org(current_user, org.id)
@@ -157,7 +157,7 @@ def forgot_password():
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/forgot_password.html", form=form), status
-    services.request_password_reset(form.email.data)
+    signin.request_password_reset(form.email.data)
     flash(
         "If an account uses that email, a link to choose a new password is on its way.", "info"
     )
@@ -166,7 +166,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    user = services.user_for_token(token)
+    user = signin.user_for_token(token)
     if user is None:
         flash("That link has expired or was already used. Ask for a new one.", "error")
         return redirect(url_for("accounts.forgot_password"))
@@ -174,7 +174,7 @@ def reset_password(token: str):
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/reset_password.html", form=form, user=user), status
-    services.set_password(user, form.password.data)
+    signin.set_password(user, form.password.data)
     flash("Your password is set. Sign in with it.", "success")
     return redirect(url_for("accounts.login"))
 
@@ -186,7 +186,7 @@ def account():
     if request.method == "POST":
         if form.validate_on_submit():
             on_refusal(_refused_form("accounts/account.html", form))
-            services.change_password(current_user, form.current.data, form.password.data)
+            signin.change_password(current_user, form.current.data, form.password.data)
             flash("Your password is changed.", "success")
             return redirect(url_for("accounts.account"))
         return render_template("accounts/account.html", form=form), 400
@@ -204,11 +204,11 @@ def members():
             on_refusal(
                 _refused_form("accounts/members.html", form, org=org, editable=editable)
             )
-            membership, created = services.add_member(
+            membership, created = organisations.add_member(
                 org, form.email.data, form.name.data, form.role.data
             )
             if created:
-                services.send_password_link(membership.user, invited_to=org)
+                signin.send_password_link(membership.user, invited_to=org)
             flash(
                 f"{membership.user.email} added"
                 + ("; an invitation to choose a password was sent." if created else "."),
@@ -226,7 +226,7 @@ def remove_member(membership_id: int):
     policy.require(membership is not None and membership.organisation_id == org.id, not_found=True)
     policy.require(policy.can_edit_org(current_user, org))
     on_refusal(flash_and_redirect(url_for("accounts.members")))
-    services.remove_member(membership)
+    organisations.remove_member(membership)
     flash("Member removed.", "success")
     return redirect(url_for("accounts.members"))
 
@@ -239,10 +239,10 @@ def profile():
     editable = policy.can_edit_org(current_user, org)
     if org.is_district:
         form = DistrictProfileForm(obj=org.district_profile)
-        fields = services.DISTRICT_FIELDS
+        fields = organisations.DISTRICT_FIELDS
     else:
         form = VendorProfileForm(obj=org.vendor_profile)
-        fields = services.VENDOR_FIELDS
+        fields = organisations.VENDOR_FIELDS
     if request.method == "POST":
         policy.require(editable)
         if form.validate_on_submit():
@@ -250,10 +250,10 @@ def profile():
             if org.is_district:
                 values["nces_id"] = values["nces_id"] or None
                 values["sis"] = (values["sis"] or "").strip() or None
-                services.update_district_profile(org, **values)
+                organisations.update_district_profile(org, **values)
             else:
                 values["website"] = values["website"] or None
-                services.update_vendor_profile(org, **values)
+                organisations.update_vendor_profile(org, **values)
             flash("Profile saved.", "success")
             return redirect(url_for("accounts.profile"))
         return render_template("accounts/profile.html", org=org, form=form, editable=editable), 400
@@ -281,14 +281,14 @@ def consortia():
     form = JoinConsortiumForm()
     joined = {a.consortium_id for a in org.affiliations}
     form.consortium_id.choices = options(
-        (c.id, c.name) for c in services.consortia() if c.id not in joined
+        (c.id, c.name) for c in registration.consortia() if c.id not in joined
     )
     if request.method == "POST":
         policy.require(policy.can_edit_org(current_user, org))
         if form.validate_on_submit():
             consortium = db.session.get(Organisation, form.consortium_id.data)
             on_refusal(_refused_form("accounts/consortia.html", form, org=org))
-            services.apply_to_consortium(org, consortium)
+            affiliations.apply_to_consortium(org, consortium)
             flash(f"Applied to {consortium.name}; its managers will verify you.", "success")
             return redirect(url_for("accounts.consortia"))
         return render_template("accounts/consortia.html", org=org, form=form), 400
@@ -301,14 +301,14 @@ def verification():
     status = request.args.get("status", "pending")
     if status not in {"pending", "verified", "rejected", "all"}:
         status = "pending"
-    affiliations = services.affiliations_of(consortium, None if status == "all" else status)
+    shown = affiliations.affiliations_of(consortium, None if status == "all" else status)
     counts = {s.value: 0 for s in AffiliationStatus}
-    for a in services.affiliations_of(consortium):
+    for a in affiliations.affiliations_of(consortium):
         counts[a.status.value] += 1
     return render_template(
         "accounts/verification.html",
         consortium=consortium,
-        affiliations=affiliations,
+        affiliations=shown,
         status=status,
         counts=counts,
         form=DecisionForm(),
@@ -324,7 +324,7 @@ def decide(affiliation_id: int):
     if not form.validate_on_submit():
         flash("Choose verify or reject.", "error")
         return redirect(url_for("accounts.verification")), 303
-    services.decide_affiliation(affiliation, form.decision.data, current_user, form.note.data)
+    affiliations.decide_affiliation(affiliation, form.decision.data, current_user, form.note.data)
     verb = "verified" if affiliation.status == AffiliationStatus.verified else "rejected"
     flash(f"{affiliation.member.name} is {verb}.", "success")
     return redirect(url_for("accounts.verification"))

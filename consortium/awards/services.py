@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from consortium.accounts.models import Membership, User
 from consortium.allocation import adapter
 from consortium.allocation.models import AllocationRun
 from consortium.allocation.services import (
@@ -25,7 +24,7 @@ from consortium.bids.models import Bid
 from consortium.clock import now
 from consortium.errors import conflict
 from consortium.extensions import db
-from consortium.notifications.services import notify
+from consortium.notifications.services import notify_members
 from consortium.procurement.models import Solicitation, SolicitationStatus
 from pricing.types import Offer
 
@@ -96,17 +95,6 @@ def publish_award(run: AllocationRun, user: Any) -> Award:
     return award
 
 
-def _emails(org_id: int) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(User.email)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == org_id, User.active.is_(True))
-            .order_by(User.email)
-        )
-    )
-
-
 def _notify_award(award: Award, instance: Any, result: Any) -> None:
     title = award.solicitation.title
     by_district = {c.district_id: c for c in award.contracts}
@@ -125,8 +113,7 @@ def _notify_award(award: Award, instance: Any, result: Any) -> None:
                 f"The award of '{title}' is published. Your district was not placed in a group: "
                 f"{reasons.get(buyer.id, 'no reason recorded')}."
             )
-        for email in _emails(int(buyer.id)):
-            notify(email, f"Award published: {title}", body)
+        notify_members(int(buyer.id), f"Award published: {title}", body)
     groups_by_vendor: dict[int, list[AwardGroup]] = {}
     for group in award.groups:
         groups_by_vendor.setdefault(group.vendor_id, []).append(group)
@@ -137,8 +124,7 @@ def _notify_award(award: Award, instance: Any, result: Any) -> None:
             f"The award of '{title}' is published. You won {len(won)} group(s) with "
             f"{sum(len(g.contracts) for g in won)} district(s)."
         )
-        for email in _emails(bid_vendor):
-            notify(email, f"Award published: {title}", body)
+        notify_members(bid_vendor, f"Award published: {title}", body)
 
 
 def decide_contract(contract: Contract, user: Any, *, accept: bool) -> Contract:
@@ -160,13 +146,12 @@ def decide_contract(contract: Contract, user: Any, *, accept: bool) -> Contract:
     contract.decided_by_id = getattr(user, "id", None)
     record(f"contract.{status}", contract, before=before, after=contract.audit_state())
     title = contract.award.solicitation.title
-    for email in _emails(contract.district_id):
-        notify(
-            email,
-            f"Contract {status}: {title}",
-            f"{contract.district.name} {status} "
-            f"its contract for '{title}' ({contract.quantity} seats, ${contract.amount / 100:,.2f}).",
-        )
+    notify_members(
+        contract.district_id,
+        f"Contract {status}: {title}",
+        f"{contract.district.name} {status} "
+        f"its contract for '{title}' ({contract.quantity} seats, ${contract.amount / 100:,.2f}).",
+    )
     return contract
 
 
@@ -190,13 +175,12 @@ def lapse_overdue_contracts() -> list[Contract]:
         contract.status = next_contract_status(contract.status, "lapse")
         record("contract.lapsed", contract, before=before, after=contract.audit_state())
         title = contract.award.solicitation.title
-        for email in _emails(contract.district_id):
-            notify(
-                email,
-                f"Contract lapsed: {title}",
-                f"The acceptance window of your contract for "
-                f"'{title}' closed on {contract.accept_by:%Y-%m-%d} without a decision.",
-            )
+        notify_members(
+            contract.district_id,
+            f"Contract lapsed: {title}",
+            f"The acceptance window of your contract for "
+            f"'{title}' closed on {contract.accept_by:%Y-%m-%d} without a decision.",
+        )
     return overdue
 
 
@@ -216,13 +200,12 @@ def send_reminders() -> int:
     )
     for contract in due:
         title = contract.award.solicitation.title
-        for email in _emails(contract.district_id):
-            notify(
-                email,
-                f"Signature due: {title}",
-                f"Please accept or decline your contract for "
-                f"'{title}' by {contract.accept_by:%Y-%m-%d %H:%M} UTC.",
-            )
+        notify_members(
+            contract.district_id,
+            f"Signature due: {title}",
+            f"Please accept or decline your contract for "
+            f"'{title}' by {contract.accept_by:%Y-%m-%d %H:%M} UTC.",
+        )
         contract.signature_reminded_at = at
         sent += 1
     today = local_date(at, "UTC")
@@ -239,13 +222,12 @@ def send_reminders() -> int:
     )
     for contract in expiring:
         title = contract.award.solicitation.title
-        for email in _emails(contract.district_id):
-            notify(
-                email,
-                f"Contract expiring: {title}",
-                f"Your contract for '{title}' with "
-                f"{contract.group.vendor.name} expires on {contract.expires_on:%Y-%m-%d}.",
-            )
+        notify_members(
+            contract.district_id,
+            f"Contract expiring: {title}",
+            f"Your contract for '{title}' with "
+            f"{contract.group.vendor.name} expires on {contract.expires_on:%Y-%m-%d}.",
+        )
         contract.expiry_reminded_at = at
         sent += 1
     db.session.flush()

@@ -102,6 +102,27 @@ def notify(
     return message
 
 
+def member_emails(org: Organisation | int, *, active_only: bool = True) -> list[str]:
+    """The addresses of an organisation's people, in order: where its mail goes."""
+    return list(db.session.scalars(_emails_of(org, active_only=active_only).order_by(User.email)))
+
+
+def _emails_of(org: Organisation | int, *, active_only: bool = True):
+    org_id = org.id if isinstance(org, Organisation) else org
+    stmt = (
+        select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == org_id)
+    )
+    return stmt.where(User.active.is_(True)) if active_only else stmt
+
+
+def notify_members(org: Organisation | int, subject: str, body: str) -> None:
+    """Mail everyone active in an organisation (a district's staff, a consortium's managers)."""
+    for email in member_emails(org):
+        notify(email, subject, body)
+
+
 def deliver(mails: list[Mail]) -> None:
     """Send committed mail; record the outcome in its own short transaction."""
     adapter = mailer()
@@ -169,11 +190,7 @@ def consortium_outbox(consortium: Organisation, *, limit: int = 200) -> list[Out
 
     For its managers: the view decides who that is (policy), this only reads.
     """
-    staff = (
-        select(User.email)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == consortium.id)
-    )
+    staff = _emails_of(consortium, active_only=False)
     visible = or_(
         OutboxMessage.consortium_id == consortium.id,
         and_(OutboxMessage.consortium_id.is_(None), OutboxMessage.to.in_(staff)),

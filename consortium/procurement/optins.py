@@ -19,16 +19,15 @@ from consortium.accounts.models import (
     Affiliation,
     AffiliationStatus,
     DistrictProfile,
-    Membership,
     Organisation,
     OrgKind,
-    User,
 )
 from consortium.audit.services import record
 from consortium.clock import now
 from consortium.errors import DomainError, conflict, forbidden
 from consortium.extensions import db
 from consortium.filters import localtime, money
+from consortium.notifications.services import notify_members
 from consortium.policy import is_verified_member
 from consortium.procurement.models import (
     OptIn,
@@ -176,7 +175,7 @@ def withdraw_opt_in(
     record(action, opt_in, before=before, after=opt_in.audit_state(),
            consortium_id=solicitation.consortium_id)
     tz = solicitation.consortium.timezone
-    notify_district(
+    notify_members(
         district,
         f"Opt-in withdrawn: {solicitation.title}",
         f"{district.name} withdrew from \"{solicitation.title}\" ({solicitation.consortium.name}).\n"
@@ -192,7 +191,7 @@ def _confirm(opt_in: OptIn, solicitation: Solicitation, subject: str) -> None:
         if opt_in.max_unit_amount is not None
         else "no price ceiling"
     )
-    notify_district(
+    notify_members(
         opt_in.district,
         f"{subject}: {solicitation.title}",
         f"{opt_in.district.name} is in for {opt_in.quantity:,} x {solicitation.unit} "
@@ -200,19 +199,6 @@ def _confirm(opt_in: OptIn, solicitation: Solicitation, subject: str) -> None:
         "You commit to buy only if the awarded unit price is within your ceiling.\n"
         f"You can change or withdraw until {localtime(solicitation.opt_in_deadline, tz)}.",
     )
-
-
-def notify_district(district: Organisation, subject: str, body: str) -> None:
-    from consortium.notifications.services import notify
-
-    emails = db.session.scalars(
-        select(User.email)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == district.id, User.active.is_(True))
-        .order_by(User.email)
-    )
-    for email in emails:
-        notify(email, subject, body)
 
 
 REMINDER_WINDOW = timedelta(days=2)
@@ -243,7 +229,7 @@ def send_deadline_reminders(window: timedelta = REMINDER_WINDOW) -> list[Solicit
         deadline = localtime(solicitation.opt_in_deadline, tz)
         live = {o.district_id: o for o in live_opt_ins(solicitation)}
         for opt_in in live.values():
-            notify_district(
+            notify_members(
                 opt_in.district,
                 f"Opt-in deadline approaching: {solicitation.title}",
                 f"{opt_in.district.name} is in for {opt_in.quantity:,} x {solicitation.unit} in "
@@ -264,7 +250,7 @@ def send_deadline_reminders(window: timedelta = REMINDER_WINDOW) -> list[Solicit
         )
         invited = [d for d in invited if d.id not in live]
         for district in invited:
-            notify_district(
+            notify_members(
                 district,
                 f"Last days to join: {solicitation.title}",
                 f"{solicitation.consortium.name} closes opt-ins for \"{solicitation.title}\" on "

@@ -20,6 +20,7 @@ from consortium.clock import now
 from consortium.errors import DomainError, conflict
 from consortium.extensions import db
 from consortium.filters import localtime
+from consortium.notifications.services import notify_members
 from consortium.procurement.grouping import (
     DEFAULT_POLICY,
     PolicyChoices,
@@ -54,7 +55,6 @@ from consortium.procurement.optins import (
     all_opt_ins,
     district_opt_ins,
     live_opt_ins,
-    notify_district,
     opt_in_of,
     opt_ins_csv,
     send_deadline_reminders,
@@ -218,7 +218,7 @@ def extend_deadlines(
         solicitation.opt_in_reminder_sent_at = None  # remind again before the new deadline
         shown = localtime(opt_in_deadline, solicitation.consortium.timezone)
         for opt_in in live_opt_ins(solicitation):
-            notify_district(
+            notify_members(
                 opt_in.district,
                 f"Opt-in deadline extended: {solicitation.title}",
                 f"{solicitation.consortium.name} extended the opt-in deadline of "
@@ -274,7 +274,7 @@ def cancel(solicitation: Solicitation) -> Solicitation:
     transition(solicitation, SolicitationStatus.cancelled)
     if was_open:
         for opt_in in live_opt_ins(solicitation):
-            notify_district(
+            notify_members(
                 opt_in.district,
                 f"Cancelled: {solicitation.title}",
                 f"{solicitation.consortium.name} cancelled the solicitation "

@@ -145,7 +145,7 @@ def test_personal_mail_belongs_to_no_consortium(app, make):
 
 def test_outbox_for_never_hands_out_a_sign_in_link(app, make):
     """The service withholds the body of sign-in mail from every reader, recipient included."""
-    from consortium.accounts.services import request_password_reset
+    from consortium.accounts.signin import request_password_reset
 
     consortium = make.consortium()
     colleague = make.member(consortium, role="member", name="Colleague")
