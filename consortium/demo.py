@@ -39,7 +39,10 @@ from consortium.audit.services import record
 from consortium.awards.models import Contract
 from consortium.awards.services import decide_contract, publish_award
 from consortium.bids.models import Product
-from consortium.bids.services import Schedule, open_bids, save_product, submit_bid
+from consortium.bids.opening import open_bids
+from consortium.bids.products import save_product
+from consortium.bids.schedules import Schedule
+from consortium.bids.sealed import submit_bid
 from consortium.extensions import db
 from consortium.procurement import services as procurement
 from consortium.procurement.models import Solicitation

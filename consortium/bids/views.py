@@ -8,10 +8,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from consortium.bids import services
-from consortium.bids.eligibility import declaration_gaps
+from consortium.allocation.adapter import version_offer
+from consortium.bids.demand import demand_of, open_for_bids
+from consortium.bids.eligibility import declaration_gaps, vendor_declarations
 from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
+from consortium.bids.opening import bids_are_open, open_bids, opened_bids, openings
+from consortium.bids.products import delete_product, save_product, vendor_products
+from consortium.bids.schedules import schedule_preview
+from consortium.bids.sealed import (
+    bid_deadline_passed,
+    counting_version,
+    find_bid,
+    submit_bid,
+    vendor_bids,
+    withdraw_bid,
+)
 from consortium.commit_point import flash_and_redirect, on_refusal
 from consortium.errors import DomainError
 from consortium.extensions import db
@@ -46,7 +58,7 @@ def may_see_nonces(bid: Bid) -> bool:
     (Others reach a bid page only through `can_view_bid`, i.e. the consortium's managers after
     opening; this is the second lock on the one thing that would make a sealed hash checkable.)
     """
-    return is_member(current_user, bid.vendor_id) or services.bids_are_open(bid.solicitation)
+    return is_member(current_user, bid.vendor_id) or bids_are_open(bid.solicitation)
 
 
 # --- products -------------------------------------------------------------------------
@@ -56,7 +68,7 @@ def may_see_nonces(bid: Bid) -> bool:
 def products():
     vendor = require_acting_vendor()
     return render_template(
-        "bids/products.html", vendor=vendor, products=services.vendor_products(vendor.id)
+        "bids/products.html", vendor=vendor, products=vendor_products(vendor.id)
     )
 
 
@@ -70,7 +82,7 @@ def product_form(product_id: int | None = None):
         require(product is not None and can_edit_product(current_user, product), not_found=True)
     form = ProductForm(obj=product)
     if form.validate_on_submit():
-        services.save_product(
+        save_product(
             vendor,
             product,
             name=form.name.data,
@@ -90,7 +102,7 @@ def product_delete(product_id: int):
     product = db.session.get(Product, product_id)
     require(product is not None and can_edit_product(current_user, product), not_found=True)
     on_refusal(flash_and_redirect(url_for("bids.products")))
-    services.delete_product(product)
+    delete_product(product)
     flash("Product deleted.", "success")
     return redirect(url_for("bids.products"))
 
@@ -102,7 +114,7 @@ def product_delete(product_id: int):
 def demand():
     require(can_view_demand(current_user))
     vendor = require_acting_vendor()
-    declarations = services.vendor_declarations(vendor.id)
+    declarations = vendor_declarations(vendor.id)
     rows = [
         (
             solicitation,
@@ -110,7 +122,7 @@ def demand():
             describe_requirements(solicitation.requirements),
             declaration_gaps(solicitation.requirements, declarations),
         )
-        for solicitation, demand in services.demand_of(services.open_for_bids())
+        for solicitation, demand in demand_of(open_for_bids())
     ]
     return render_template("bids/demand.html", rows=rows, declarations=declarations)
 
@@ -121,7 +133,7 @@ def demand():
 @bp.get("/")
 def my_bids():
     vendor = require_acting_vendor()
-    return render_template("bids/my_bids.html", bids=services.vendor_bids(vendor.id))
+    return render_template("bids/my_bids.html", bids=vendor_bids(vendor.id))
 
 
 @bp.route("/solicitation/<int:solicitation_id>", methods=["GET", "POST"])
@@ -129,11 +141,11 @@ def bid_form(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
     vendor = require_acting_vendor()
     require(can_bid(current_user, solicitation))
-    bid = services.find_bid(solicitation.id, vendor.id)
+    bid = find_bid(solicitation.id, vendor.id)
     latest = bid.latest if bid else None
     form = BidForm(data=_form_data(latest) if request.method == "GET" else None)
-    form.product.choices = [SelectChoice(p.id, p.name) for p in services.vendor_products(vendor.id)]
-    closed = services.bid_deadline_passed(solicitation)
+    form.product.choices = [SelectChoice(p.id, p.name) for p in vendor_products(vendor.id)]
+    closed = bid_deadline_passed(solicitation)
 
     def page(status: int = 200, preview: dict | None = None):
         return render_template(
@@ -164,7 +176,7 @@ def bid_form(solicitation_id: int):
 
     on_refusal(refused)
     product = db.session.get(Product, form.product.data)
-    version = services.submit_bid(
+    version = submit_bid(
         solicitation, vendor, current_user, product=product, schedule=schedule
     )
     flash(f"Bid received: version {version.number}.", "success")
@@ -187,11 +199,9 @@ def _form_data(version: BidVersion | None) -> dict | None:
 
 def _preview(offer, solicitation: Solicitation, *, manager: bool = False):
     """The tier ladder (committed seats marked, when they may be shown) and a price table."""
-    if manager:  # after opening: the consortium sees its own opt-ins anyway
-        seats = momentum(solicitation).seats
-    else:
-        seats = services.demand_of([solicitation])[0][1].seats
-    return services.schedule_preview(offer, seats)
+    # After opening the consortium sees its own opt-ins anyway; vendors see aggregate demand.
+    seats = momentum(solicitation).seats if manager else demand_of([solicitation])[0][1].seats
+    return schedule_preview(offer, seats)
 
 
 @bp.post("/solicitation/<int:solicitation_id>/withdraw")
@@ -199,11 +209,11 @@ def bid_withdraw(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
     vendor = require_acting_vendor()
     require(can_bid(current_user, solicitation))
-    bid = services.find_bid(solicitation.id, vendor.id)
+    bid = find_bid(solicitation.id, vendor.id)
     if bid is None:
         abort(404)
     on_refusal(flash_and_redirect(url_for("bids.bid_form", solicitation_id=solicitation.id)))
-    services.withdraw_bid(bid, current_user)
+    withdraw_bid(bid, current_user)
     flash(
         "Bid withdrawn. It will not count unless you submit it again before the deadline.",
         "success",
@@ -215,14 +225,14 @@ def bid_withdraw(solicitation_id: int):
 def bid_detail(bid_id: int):
     bid = get_bid(bid_id)
     counting = (
-        services.counting_version(bid) if services.bid_deadline_passed(bid.solicitation) else None
+        counting_version(bid) if bid_deadline_passed(bid.solicitation) else None
     )
     return render_template(
         "bids/bid_detail.html",
         bid=bid,
         counting=counting,
-        deadline_passed=services.bid_deadline_passed(bid.solicitation),
-        opened=services.bids_are_open(bid.solicitation),
+        deadline_passed=bid_deadline_passed(bid.solicitation),
+        opened=bids_are_open(bid.solicitation),
         show_nonce=may_see_nonces(bid),
     )
 
@@ -233,7 +243,7 @@ def receipt(bid_id: int, number: int):
     version = next((v for v in bid.versions if v.number == number), None)
     if version is None:
         abort(404)
-    offer = services.version_offer(bid, version)
+    offer = version_offer(bid, version)
     return render_template(
         "bids/receipt.html",
         bid=bid,
@@ -251,20 +261,20 @@ def opening_index():
     """The manager's list: solicitations whose bids wait to be opened, and opened ones."""
     consortium = require_managed_consortium()
     return render_template(
-        "bids/opening_index.html", rows=services.openings(consortium), consortium=consortium
+        "bids/opening_index.html", rows=openings(consortium), consortium=consortium
     )
 
 
 @bp.route("/opening/<int:solicitation_id>", methods=["GET", "POST"])
 def opening(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id, manage=True)  # its managers open bids
-    deadline_passed = services.bid_deadline_passed(solicitation)
+    deadline_passed = bid_deadline_passed(solicitation)
     if request.method == "POST":
         on_refusal(flash_and_redirect(url_for("bids.opening", solicitation_id=solicitation.id)))
-        services.open_bids(solicitation)
+        open_bids(solicitation)
         flash("Bids opened.", "success")
         return redirect(url_for("bids.opening", solicitation_id=solicitation.id))
-    opened = services.opened_bids(solicitation) if services.bids_are_open(solicitation) else None
+    opened = opened_bids(solicitation) if bids_are_open(solicitation) else None
     return render_template(
         "bids/opening.html",
         solicitation=solicitation,

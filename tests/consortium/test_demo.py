@@ -21,10 +21,11 @@ from consortium.accounts.models import (
     OrgKind,
     VendorProfile,
 )
+from consortium.allocation.adapter import eligible_offer_ids
 from consortium.allocation.services import run_instance, run_result
 from consortium.audit.services import verify_chain
 from consortium.awards.services import award_for
-from consortium.bids.services import counting_bids, eligible_offer_ids
+from consortium.bids.sealed import counting_bids
 from consortium.extensions import db
 from consortium.procurement.models import OptIn, OptInStatus, Solicitation
 from pricing.check import check_result

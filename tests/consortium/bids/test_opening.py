@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from consortium.audit.models import AuditEvent
 from consortium.bids.models import AppendOnlyError, BidVersion
-from consortium.bids.services import counting_bids, counting_version
+from consortium.bids.sealed import counting_bids, counting_version
 from consortium.errors import DomainError
 from consortium.extensions import db
 

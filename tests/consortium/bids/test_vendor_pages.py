@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from consortium.allocation.adapter import eligible_offer_ids, offer_id
+from consortium.bids.eligibility import bid_is_eligible
 from consortium.bids.models import Product
-from consortium.bids.services import bid_is_eligible, eligible_offer_ids, offer_id
 from consortium.errors import DomainError
 from consortium.extensions import db
 from tests.consortium.bids.helpers import opt_in
