@@ -16,7 +16,7 @@ from flask_login import AnonymousUserMixin, current_user
 
 from consortium.accounts.models import AffiliationStatus, Organisation, OrgKind, Role, User
 from consortium.context import current_org
-from consortium.procurement.models import SolicitationStatus
+from consortium.procurement.models import SolicitationStatus, bids_are_open
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -235,8 +235,16 @@ def can_view_bid(user: Viewer, bid: Bid) -> bool:
     """Sealed: its vendor's staff only; the consortium's managers once bids are opened."""
     if is_member(user, bid.vendor_id):
         return True
-    opened = bid.solicitation.status in (SolicitationStatus.bids_opened, SolicitationStatus.awarded)
-    return opened and is_manager_of(user, bid.solicitation.consortium_id)
+    return bids_are_open(bid.solicitation) and is_manager_of(user, bid.solicitation.consortium_id)
+
+
+def can_see_nonces(user: Viewer, bid: Bid) -> bool:
+    """The secret nonces of a bid's receipt hashes: its own vendor's staff, others once opened.
+
+    (Others reach a bid page only through `can_view_bid`, i.e. the consortium's managers after
+    opening; this is the second lock on the one thing that would make a sealed hash checkable.)
+    """
+    return is_member(user, bid.vendor_id) or bids_are_open(bid.solicitation)
 
 
 def can_open_bids(user: Viewer, solicitation: Solicitation) -> bool:

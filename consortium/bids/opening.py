@@ -21,7 +21,7 @@ from consortium.bids.sealed import (
 from consortium.errors import conflict
 from consortium.extensions import db
 from consortium.procurement import services as procurement
-from consortium.procurement.models import Solicitation, SolicitationStatus
+from consortium.procurement.models import Solicitation, SolicitationStatus, bids_are_open
 from pricing.types import Offer
 
 
@@ -53,11 +53,6 @@ def open_bids(solicitation: Solicitation) -> None:
             ]
         },
     )
-
-
-def bids_are_open(solicitation: Solicitation) -> bool:
-    """Bids were opened by the manager (they stay open once awarded)."""
-    return solicitation.status in (SolicitationStatus.bids_opened, SolicitationStatus.awarded)
 
 
 def openings(consortium: Organisation) -> list[tuple[Solicitation, str, int]]:

@@ -13,7 +13,7 @@ from consortium.bids.demand import demand_of, open_for_bids
 from consortium.bids.eligibility import declaration_gaps, vendor_declarations
 from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
-from consortium.bids.opening import bids_are_open, open_bids, opened_bids, openings
+from consortium.bids.opening import open_bids, opened_bids, openings
 from consortium.bids.products import delete_product, save_product, vendor_products
 from consortium.bids.schedules import schedule_preview
 from consortium.bids.sealed import (
@@ -30,15 +30,15 @@ from consortium.extensions import db
 from consortium.policy import (
     can_bid,
     can_edit_product,
+    can_see_nonces,
     can_view_bid,
     can_view_demand,
-    is_member,
     require,
     require_acting_vendor,
     require_managed_consortium,
 )
 from consortium.procurement.loaders import get_solicitation
-from consortium.procurement.models import Solicitation
+from consortium.procurement.models import Solicitation, bids_are_open
 from consortium.procurement.services import describe_requirements, momentum
 
 bp = Blueprint("bids", __name__, url_prefix="/bids")
@@ -50,15 +50,6 @@ def get_bid(bid_id: int) -> Bid:
     if bid is None or not can_view_bid(current_user, bid):
         abort(404)
     return bid
-
-
-def may_see_nonces(bid: Bid) -> bool:
-    """The secret nonces of a bid's receipt hashes: its own vendor's staff, others once opened.
-
-    (Others reach a bid page only through `can_view_bid`, i.e. the consortium's managers after
-    opening; this is the second lock on the one thing that would make a sealed hash checkable.)
-    """
-    return is_member(current_user, bid.vendor_id) or bids_are_open(bid.solicitation)
 
 
 # --- products -------------------------------------------------------------------------
@@ -233,7 +224,7 @@ def bid_detail(bid_id: int):
         counting=counting,
         deadline_passed=bid_deadline_passed(bid.solicitation),
         opened=bids_are_open(bid.solicitation),
-        show_nonce=may_see_nonces(bid),
+        show_nonce=can_see_nonces(current_user, bid),
     )
 
 
@@ -249,7 +240,7 @@ def receipt(bid_id: int, number: int):
         bid=bid,
         version=version,
         preview=_preview(offer, bid.solicitation),
-        show_nonce=may_see_nonces(bid),
+        show_nonce=can_see_nonces(current_user, bid),
     )
 
 
