@@ -35,7 +35,13 @@ def create_db() -> None:
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="Seed even if demo data is already there.")
 def seed_demo(force: bool) -> None:
-    """Fill the database with the demo consortium (re-uses what is there)."""
+    """Fill the database with the demo consortium (re-uses what is there); demo mode only."""
+    if not current_app.config.get("DEMO_MODE"):
+        # Every demo account shares a password printed in the README: never in production.
+        raise click.ClickException(
+            "seed-demo creates accounts with a published password, so it runs only in demo "
+            "mode: set DEMO_MODE=1 (make demo does) on a database of its own."
+        )
     try:
         demo = importlib.import_module("consortium.demo")
     except ModuleNotFoundError as exc:
