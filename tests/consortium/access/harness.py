@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from consortium.audit.models import AuditEvent
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage
-from tests.consortium.access.matrix import MATRIX, Case
+from tests.consortium.access.matrix import FLASHED, MATRIX, Case
 from tests.consortium.access.world import ANON, World
 
 
@@ -22,10 +22,22 @@ class Outcome:
     status: int
     location: str
     changed: bool  # an audit event or a mail was written
+    errors: tuple[str, ...] = ()  # messages flashed as errors (a refusal that redirects)
+
+    @property
+    def redirect(self) -> bool:
+        return self.status in (301, 302, 303)
+
+    @property
+    def refused_by_flash(self) -> bool:
+        """Sent elsewhere with an error message: refused, however polite the redirect."""
+        return self.redirect and bool(self.errors)
 
     def describe(self) -> str:
         where = f" -> {self.location}" if self.location else ""
-        return f"{self.status}{where}" + (" (and it changed something)" if self.changed else "")
+        flashed = f" flashing {list(self.errors)}" if self.errors else ""
+        changed = " (and it changed something)" if self.changed else ""
+        return f"{self.status}{where}{flashed}{changed}"
 
 
 class Walker:
@@ -53,7 +65,10 @@ class Walker:
             response = client.open(url, method=method, data=data)
             changed = self._count() != before
             response.close()
-            return Outcome(response.status_code, response.headers.get("Location", ""), changed)
+            with client.session_transaction() as session:
+                errors = tuple(m for category, m in session.get("_flashes", []) if category == "error")
+            location = response.headers.get("Location", "")
+            return Outcome(response.status_code, location, changed, errors)
         finally:
             savepoint.rollback()
             db.session.expire_all()
@@ -69,24 +84,35 @@ def world_rows(connection) -> dict[str, int]:
 
 def is_login_redirect(outcome: Outcome) -> bool:
     """The default-deny guard's answer: to the sign-in page, to come back afterwards."""
-    return outcome.status in (301, 302, 303) and "/login?next=" in outcome.location
+    return outcome.redirect and "/login?next=" in outcome.location
+
+
+def is_refusal(outcome: Outcome, refusal: int | str) -> bool:
+    if refusal == FLASHED:
+        return outcome.refused_by_flash
+    return outcome.status == refusal
 
 
 def judge(case: Case, role: str, method: str, outcome: Outcome) -> str | None:
-    """None when the outcome is what the table says, else what was expected."""
+    """None when the outcome is what the table says, else what was expected.
+
+    Allowed means served: a page (200), or a redirect that is neither to the login page nor
+    carrying an error flash. A flash-and-redirect refusal is a refusal, expected only where
+    the table says FLASHED.
+    """
     if role in case.allowed:
-        if outcome.status == 200 or (
-            outcome.status in (302, 303) and not is_login_redirect(outcome)
-        ):
+        if outcome.status == 200:
             return None
-        return "allowed (200, or a redirect that is not to the login page)"
+        if outcome.redirect and not is_login_redirect(outcome) and not outcome.refused_by_flash:
+            return None
+        return "allowed (200, or a redirect without an error, not to the login page)"
     refusal = case.refusal(role)
     if role == ANON:
         # Public pages refuse with the code itself; the rest sends anonymous visitors to log in.
-        ok = is_login_redirect(outcome) or outcome.status == refusal
+        ok = is_login_redirect(outcome) or is_refusal(outcome, refusal)
         expected = f"login redirect (or {refusal})"
     else:
-        ok = outcome.status == refusal
+        ok = is_refusal(outcome, refusal)
         expected = f"refused with {refusal}"
     if ok and outcome.changed:
         return f"{expected} without changing anything"

@@ -2,7 +2,9 @@
 
 Everyone else is refused: anonymous visitors are sent to the login page (or get the refusal
 itself on a public page), signed-in roles get 403, or 404 where the object's existence is
-private (`hidden`), or the per-role answer in `deny`. A new endpoint without an entry fails
+private (`hidden`), or the per-role answer in `deny`: a status, or FLASHED (an error flash
+and a redirect, which is a refusal too: the judge never counts it as access). A new endpoint
+without an entry fails
 `test_every_endpoint_is_in_the_matrix`.
 """
 
@@ -24,6 +26,7 @@ from tests.consortium.access.world import (
     MX,
     MY,
     NOBODY,
+    ROLES,
     SIGNED_IN,
     VA,
     VB,
@@ -31,6 +34,9 @@ from tests.consortium.access.world import (
     World,
 )
 from tests.factories import PASSWORD
+
+# A refusal that redirects with an error flash (rather than a 4xx status).
+FLASHED = "an error flash and a redirect"
 
 Params = Callable[[World], dict[str, Any]]
 Data = Callable[[World, str], dict[str, Any]]
@@ -45,9 +51,9 @@ class Case:
     params: Params = lambda w: {}  # noqa: E731
     data: Data | None = None  # POST form, per role
     hidden: bool = False  # refused signed-in roles get 404 (the object's existence is private)
-    deny: dict[str, int] = field(default_factory=dict)  # per-role refusal codes, when not 403/404
+    deny: dict[str, int | str] = field(default_factory=dict)  # per-role refusal (or FLASHED)
 
-    def refusal(self, role: str) -> int:
+    def refusal(self, role: str) -> int | str:
         return self.deny.get(role, 404 if self.hidden else 403)
 
 
@@ -118,6 +124,7 @@ PRODUCT_FORM = form({"name": "Acme Reader Pro", "category": "Literacy", "sku": "
 CLAUSE_FORM = form({"title": "Termination", "body": "Either party may end with 90 days' notice."})
 EXTEND_FORM = form({"opt_in_deadline": "2026-03-18T17:00", "bid_deadline": "2026-03-25T17:00"})
 EMPTY = form({})
+NEW_PASSWORD = form({"password": "a long enough passphrase", "confirm": "a long enough passphrase"})
 
 # The open solicitation's bids are sealed (before the deadline); "sealed" is past the bid
 # deadline but not opened: in both, nobody but the bid's own vendor may read a bid.
@@ -157,11 +164,19 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
                       data=lambda w, r: {"email": w.actors[DA].email})],
     },
     "accounts.reset_password": {
-        # A bad token sends everyone back to ask again; the token is the only key.
-        "GET": [Case("reset with a bad token", EVERYONE, lambda w: {"token": "not-a-token"})],
-        "POST": [Case("reset with a bad token", EVERYONE, lambda w: {"token": "not-a-token"},
-                      data=form({"password": "a long enough passphrase",
-                                 "confirm": "a long enough passphrase"}))],
+        # The token is the only key: whoever holds a good one may set that password, and a bad
+        # one sends everyone back to ask again (an error flash, for every role).
+        "GET": [
+            Case("reset with Casey's token", EVERYONE, lambda w: {"token": w.tokens["Casey"]}),
+            Case("reset with a bad token", NOBODY, lambda w: {"token": "not-a-token"},
+                 deny={r: FLASHED for r in ROLES}),
+        ],
+        "POST": [
+            Case("reset with Casey's token", EVERYONE, lambda w: {"token": w.tokens["Casey"]},
+                 data=NEW_PASSWORD),
+            Case("reset with a bad token", NOBODY, lambda w: {"token": "not-a-token"},
+                 data=NEW_PASSWORD, deny={r: FLASHED for r in ROLES}),
+        ],
     },
     "accounts.members": {
         "GET": [Case("own organisation's members", SIGNED_IN)],

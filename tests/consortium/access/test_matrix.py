@@ -9,9 +9,9 @@ mail).
 
 from __future__ import annotations
 
-from tests.consortium.access.harness import Walker, judge, requests, world_rows
-from tests.consortium.access.matrix import MATRIX
-from tests.consortium.access.world import ANON, ROLES
+from tests.consortium.access.harness import Outcome, Walker, judge, requests, world_rows
+from tests.consortium.access.matrix import FLASHED, MATRIX, Case
+from tests.consortium.access.world import ANON, DA, DB, NOBODY, ROLES
 
 
 def test_every_endpoint_is_in_the_matrix(app):
@@ -88,3 +88,17 @@ def test_public_endpoints_are_exactly_those_anonymous_may_use(app):
     }
     # The draft's detail page is public in form, but a draft is 404 for everyone outside X.
     assert policy_public == table_public
+
+
+def test_the_judge_counts_a_flash_and_redirect_refusal_as_refused():
+    """A redirect that flashes an error is a refusal, not access (the walk once counted it so)."""
+    served = Outcome(302, "/bids/products", changed=True)
+    refused = Outcome(302, "/bids/products", changed=False, errors=("The deadline has passed.",))
+    allowed = Case("an action", frozenset({DA}))
+    assert judge(allowed, DA, "POST", served) is None
+    assert judge(allowed, DA, "POST", refused) is not None
+    assert judge(allowed, DA, "POST", Outcome(302, "/login?next=%2Fbids%2F", False)) is not None
+    flashed = Case("a bad link", NOBODY, deny={DA: FLASHED})
+    assert judge(flashed, DA, "GET", refused) is None
+    assert judge(flashed, DA, "GET", served) is not None
+    assert judge(flashed, DB, "GET", Outcome(403, "", False)) is None  # the default refusal

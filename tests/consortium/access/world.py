@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from consortium.accounts.signin import password_token
 from consortium.allocation import services as allocation_services
 from consortium.awards.services import publish_award
 from consortium.extensions import db
@@ -62,6 +63,7 @@ class World:
 
     actors: dict[str, Any]
     ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)  # password-reset tokens by first name
     slugs: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
 
@@ -94,6 +96,7 @@ def build_world(make, clock) -> World:
     world.slugs["consortium X"] = x.slug
     colleague = make.member(actors[DA].org, role="member", name="Casey Apple")
     world.ids["membership in A"] = colleague.user.memberships[0].id
+    world.tokens["Casey"] = password_token(colleague.user)
     colleague = make.member(actors[VB].org, role="member", name="Robin Bright")
     world.ids["membership in vendor B"] = colleague.user.memberships[0].id
     world.ids["affiliation of A"] = actors[DA].org.affiliation_with(x).id
