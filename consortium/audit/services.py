@@ -128,7 +128,8 @@ def verify_chain() -> list[int]:
     """Ids of events whose hash or link to the previous event does not hold (empty: intact)."""
     broken: list[int] = []
     previous = GENESIS_HASH
-    for event in db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+    events = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    for event in db.session.execute(events).scalars():
         if event.prev_hash != previous or event.compute_hash() != event.hash:
             broken.append(event.id)
         previous = event.hash

@@ -39,9 +39,7 @@ def _filters(consortium) -> dict:
     }
 
 
-@bp.get("/")
-def index():
-    consortium = _consortium()
+def _page(consortium, *, broken: list[int] | None = None) -> str:
     events = services.events_for_consortium(consortium, **_filters(consortium), limit=500)
     return render_template(
         "audit/index.html",
@@ -50,8 +48,21 @@ def index():
         args=request.args,
         actions=services.actions_for_consortium(consortium),
         names=services.actor_names(events),
-        broken=services.verify_chain(),
+        verified=broken is not None,
+        broken=broken or [],
     )
+
+
+@bp.get("/")
+def index():
+    return _page(_consortium())
+
+
+@bp.get("/verify")
+def verify():
+    """Re-hash the whole chain, on demand: it grows with every state change, so not per view."""
+    consortium = _consortium()
+    return _page(consortium, broken=services.verify_chain())
 
 
 @bp.get("/export.csv")

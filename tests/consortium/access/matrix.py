@@ -393,5 +393,6 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
     # --- audit and mail
     "audit.index": {"GET": [Case("own consortium's trail", MANAGERS)]},
     "audit.export": {"GET": [Case("own consortium's trail as CSV", MANAGERS)]},
+    "audit.verify": {"GET": [Case("verify the chain (own consortium's page)", MANAGERS)]},
     "notifications.outbox": {"GET": [Case("the outbox", MANAGERS)]},
 }

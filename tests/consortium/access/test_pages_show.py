@@ -33,7 +33,7 @@ def x_markers(world: World) -> list[str]:
 
 
 MANAGER_PAGES = ("/manage/solicitations", "/manage/clauses", "/verification?status=all",
-                 "/bids/opening", "/allocation", "/awards/reports", "/audit/",
+                 "/bids/opening", "/allocation", "/awards/reports", "/audit/", "/audit/verify",
                  "/audit/export.csv", "/outbox/")
 
 
