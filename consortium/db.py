@@ -86,13 +86,13 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def str_enum(enum_cls: type[Enum]) -> SAEnum:
+def str_enum(enum_cls: type[Enum], length: int = 20) -> SAEnum:
     """A VARCHAR column that loads as `enum_cls` members (values, not names, are stored)."""
     return SAEnum(
         enum_cls,
         native_enum=False,
         create_constraint=False,  # models declare their own named CheckConstraint
-        length=20,
+        length=length,
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )

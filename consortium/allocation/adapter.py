@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from consortium.accounts.models import DistrictProfile, Organisation
-from consortium.awards.models import Award, AwardGroup, Contract
+from consortium.awards.models import Award, AwardGroup, Contract, ContractStatus
 from consortium.bids.eligibility import bid_is_eligible
 from consortium.bids.models import Bid, BidVersion
 from consortium.bids.schedules import tiers_json
@@ -224,7 +224,7 @@ def apply_result(
             quantity=assignment.quantity,
             amount=assignment.amount,
             standalone_amount=assignment.standalone_amount,
-            status="pending",
+            status=ContractStatus.pending,
             accept_by=accept_by,
             starts_on=starts_on,
             expires_on=expires_on,

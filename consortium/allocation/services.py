@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from consortium.allocation import adapter
-from consortium.allocation.models import AllocationRun
+from consortium.allocation.models import AllocationRun, RunStatus
 from consortium.audit.services import record
 from consortium.clock import now
 from consortium.errors import DomainError, conflict
@@ -71,7 +71,7 @@ def start_run(
         label=label.strip() or f"Run {count + 1}",
         policy={**(solicitation.policy or {}), **policy},
         solver=solver,
-        status="queued",
+        status=RunStatus.queued,
         progress="Queued: waiting for a worker",
     )
     db.session.add(run)
@@ -103,11 +103,11 @@ def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None
     """
     # Locked, so two workers handed the same job cannot both start it.
     run = db.session.get(AllocationRun, run_id, with_for_update=True, populate_existing=True)
-    if run is None or run.status != "queued":
+    if run is None or run.status != RunStatus.queued:
         rollback()
         return run
     before = run.audit_state()
-    run.status = "running"
+    run.status = RunStatus.running
     run.started_at = now()
     run.progress = "Building the instance from opt-ins and bids"
     record("allocation_run.started", run, before=before, after=run.audit_state())
@@ -164,7 +164,7 @@ def _store_result(run: AllocationRun, instance: Instance, result: Result) -> Non
     violations = check_result(instance, result)
     if violations:
         raise _RunFailed("The solver's answer breaks the rules: " + "; ".join(violations[:10]))
-    run.status = "succeeded"
+    run.status = RunStatus.succeeded
     run.progress = f"Done: {result.status}"
 
 
@@ -176,7 +176,7 @@ def fail_run(run_id: int, reason: str, clock_start: float | None = None) -> None
     """Record why a run failed, on the run alone, and commit."""
     run = db.session.get(AllocationRun, run_id)
     before = run.audit_state()
-    run.status = "failed"
+    run.status = RunStatus.failed
     run.error = reason
     run.progress = "Failed"
     run.finished_at = now()

@@ -19,7 +19,13 @@ from consortium.allocation.services import (
     summarise,
 )
 from consortium.audit.services import record
-from consortium.awards.models import Award, AwardGroup, Contract, next_contract_status
+from consortium.awards.models import (
+    Award,
+    AwardGroup,
+    Contract,
+    ContractStatus,
+    next_contract_status,
+)
 from consortium.bids.models import Bid
 from consortium.clock import now
 from consortium.errors import conflict
@@ -165,7 +171,7 @@ def lapse_overdue_contracts() -> list[Contract]:
     overdue = list(
         db.session.scalars(
             select(Contract)
-            .where(Contract.status == "pending", Contract.accept_by < at)
+            .where(Contract.status == ContractStatus.pending, Contract.accept_by < at)
             .order_by(Contract.id)
             .with_for_update(skip_locked=True)  # two overlapping daily runs never lapse twice
         )
@@ -190,7 +196,7 @@ def send_reminders() -> int:
     sent = 0
     due = db.session.scalars(
         select(Contract).where(
-            Contract.status == "pending",
+            Contract.status == ContractStatus.pending,
             Contract.signature_reminded_at.is_(None),
             Contract.accept_by >= at,
             Contract.accept_by <= at + timedelta(days=SIGNATURE_REMINDER_DAYS),
@@ -212,7 +218,7 @@ def send_reminders() -> int:
     expiring = db.session.scalars(
         select(Contract)
         .where(
-            Contract.status == "accepted",
+            Contract.status == ContractStatus.accepted,
             Contract.expiry_reminded_at.is_(None),
             Contract.expires_on >= today,  # an already expired contract is not "expiring"
             Contract.expires_on <= today + timedelta(days=EXPIRY_REMINDER_DAYS),

@@ -13,6 +13,7 @@ from flask_login import login_user
 from consortium import context, security
 from consortium.accounts import affiliations, organisations, registration
 from consortium.accounts.models import Affiliation, Membership, Organisation, OrgKind, Role, User
+from consortium.allocation.models import RunStatus
 from consortium.allocation.services import perform_run, start_run
 from consortium.audit.services import record
 from consortium.awards.models import Contract
@@ -303,7 +304,7 @@ class Story:
             run = start_run(self.solicitations[key], manager, label=label, policy={})
             commit_now()  # a run is performed in its own transactions
             run = perform_run(run.id)  # synchronously, with pricing.engine.solve
-            if run is None or run.status != "succeeded":
+            if run is None or run.status != RunStatus.succeeded:
                 reason = run.error if run is not None else "the run disappeared"
                 raise DemoError(f"the demo allocation run failed: {reason}")
             manager = self.act_as(CONSORTIUM)
