@@ -52,8 +52,7 @@ def seed_demo(force: bool) -> None:
     if not force and hasattr(demo, "is_seeded") and demo.is_seeded():
         click.echo("demo data already present; re-using it.")
         return
-    with atomic():
-        demo.seed()
+    demo.seed()
     click.echo("demo data seeded.")
 
 

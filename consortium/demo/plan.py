@@ -26,6 +26,7 @@ from consortium.demo.districts import HERON_LAKE, PRAIRIE_RIDGE, draw_districts
 from consortium.demo.story import Story
 from consortium.demo.timeline import DemoError, clock_restored, quiet_mail_log
 from consortium.extensions import db
+from consortium.transaction import atomic
 
 
 @dataclass
@@ -49,7 +50,8 @@ def is_seeded() -> bool:
 def seed() -> DemoSummary:
     """Fill the database with the demo consortium; refuses when it is already there.
 
-    The allocation run commits its own stages; the caller commits the rest (`seed-demo`).
+    A command-line job: it commits once at the end (the allocation run commits its own
+    stages), while its hundreds of mails are still kept out of the terminal.
     """
     if is_seeded():
         raise DemoError(f"{CONSORTIUM} is already in this database; re-seed a fresh database.")
@@ -58,7 +60,8 @@ def seed() -> DemoSummary:
     plan(story)
     with clock_restored(), quiet_mail_log(), current_app.test_request_context("/"):
         try:
-            story.timeline.play()
+            with atomic():
+                story.timeline.play()
         finally:
             logout_user()
             context.forget()
