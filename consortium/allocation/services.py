@@ -17,13 +17,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from consortium.accounts.models import User
 from consortium.allocation import adapter
 from consortium.allocation.models import AllocationRun, RunStatus
 from consortium.audit.services import record
 from consortium.clock import now
 from consortium.errors import DomainError, conflict
 from consortium.extensions import db
-from consortium.procurement.models import SolicitationStatus
+from consortium.procurement.models import Solicitation, SolicitationStatus
 from consortium.transaction import commit_now, rollback
 from pricing.errors import InstanceError
 from pricing.io import dumps, load_instance, result_from_dict
@@ -35,7 +36,7 @@ Solve = Callable[..., Result]
 SOLVERS = ("highs", "cbc")
 
 
-def runs_allowed(solicitation: Any) -> str | None:
+def runs_allowed(solicitation: Solicitation) -> str | None:
     """Why runs may not start yet (None = they may): bids opened, opt-in deadline passed."""
     if solicitation.status == SolicitationStatus.awarded:
         return "This solicitation is already awarded."
@@ -47,8 +48,8 @@ def runs_allowed(solicitation: Any) -> str | None:
 
 
 def start_run(
-    solicitation: Any,
-    user: Any,
+    solicitation: Solicitation,
+    user: User | None,
     *,
     label: str,
     policy: dict[str, Any],
@@ -190,15 +191,13 @@ def fail_run(run_id: int, reason: str, clock_start: float | None = None) -> None
 class ReadySolicitation:
     """A line of the manager's allocation overview."""
 
-    solicitation: Any
+    solicitation: Solicitation
     runs: int
     latest: AllocationRun | None
 
 
 def consortium_overview(consortium_id: int) -> list[ReadySolicitation]:
     """The consortium's solicitations whose bids are opened or awarded, with their runs."""
-    from consortium.procurement.models import Solicitation
-
     solicitations = db.session.scalars(
         select(Solicitation)
         .where(
@@ -214,7 +213,7 @@ def consortium_overview(consortium_id: int) -> list[ReadySolicitation]:
     return lines
 
 
-def solicitation_runs(solicitation: Any) -> list[AllocationRun]:
+def solicitation_runs(solicitation: Solicitation) -> list[AllocationRun]:
     return list(
         db.session.scalars(
             select(AllocationRun)

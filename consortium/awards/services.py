@@ -5,11 +5,11 @@ from __future__ import annotations
 import calendar
 import json
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from consortium.accounts.models import User
 from consortium.allocation import adapter
 from consortium.allocation.models import AllocationRun
 from consortium.allocation.services import (
@@ -32,7 +32,7 @@ from consortium.errors import conflict
 from consortium.extensions import db
 from consortium.notifications.services import notify_members
 from consortium.procurement.models import Solicitation, SolicitationStatus
-from pricing.types import Offer
+from pricing.types import Instance, Offer, Result
 
 
 def add_months(day: date, months: int) -> date:
@@ -46,11 +46,11 @@ def local_date(at: datetime, timezone: str) -> date:
     return at.astimezone(ZoneInfo(timezone)).date()
 
 
-def award_for(solicitation: Any) -> Award | None:
+def award_for(solicitation: Solicitation) -> Award | None:
     return db.session.scalar(select(Award).where(Award.solicitation_id == solicitation.id))
 
 
-def publish_award(run: AllocationRun, user: Any) -> Award:
+def publish_award(run: AllocationRun, user: User | None) -> Award:
     """Publish a successful run: award rows, solicitation -> awarded, audit, mail to everyone."""
     # Serialise publishers of one solicitation: the second sees the first's award and stops.
     solicitation = db.session.get(
@@ -101,7 +101,7 @@ def publish_award(run: AllocationRun, user: Any) -> Award:
     return award
 
 
-def _notify_award(award: Award, instance: Any, result: Any) -> None:
+def _notify_award(award: Award, instance: Instance, result: Result) -> None:
     title = award.solicitation.title
     by_district = {c.district_id: c for c in award.contracts}
     reasons = {u.buyer: u.reason for u in result.unassigned}
@@ -133,7 +133,7 @@ def _notify_award(award: Award, instance: Any, result: Any) -> None:
         notify_members(bid_vendor, f"Award published: {title}", body)
 
 
-def decide_contract(contract: Contract, user: Any, *, accept: bool) -> Contract:
+def decide_contract(contract: Contract, user: User | None, *, accept: bool) -> Contract:
     """Accept or decline within the window; refused after it or once decided."""
     db.session.refresh(contract, with_for_update=True)  # a concurrent decision is seen, not lost
     at = now()
