@@ -11,10 +11,12 @@ Warehouse's transaction manager do):
 A service refuses with `DomainError`. `_refused` rolls back at once, so the answer shows the
 state as it was, then answers with what the view registered for this request:
 
-    on_refusal(flash_and_redirect(url_for("bids.products")))       # flash, then back
-    on_refusal(lambda error: page(form, status=error.status))  # after mark_field(form, error)
+    on_refusal(flash_and_redirect(url_for("bids.products")))   # flash the message, then back
+    on_refusal(refused)   # a view's own answer, e.g. its form again with mark_field(form, error)
 
 and otherwise with the error page of the refusal's status (400, 403 or 409) and its message.
+An API blueprint can set its own answer for all its views (a `before_request` that calls
+`on_refusal` with a JSON answer).
 """
 
 from __future__ import annotations
