@@ -1,9 +1,9 @@
 """Procurement services: solicitations and their lifecycle, the clause library.
 
-Services add and flush, never commit; the view commits once. Every state change writes an
-audit event in the same transaction. Opt-ins live in `optins`, aggregates in `momentum`, the
-grouping policy in `grouping`; their public names are re-exported here, so callers import
-everything procurement offers from this one module.
+Services add and flush, never commit (the request's commit point does), and refuse with
+DomainError. Every state change writes an audit event in the same transaction. Opt-ins live
+in `optins`, aggregates in `momentum`, the grouping policy in `grouping`; their public names
+are re-exported here, so callers import everything procurement offers from this one module.
 """
 
 from __future__ import annotations
