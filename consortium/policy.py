@@ -210,11 +210,6 @@ def can_opt_in_for(user: Viewer, org: Organisation | None) -> bool:
 # --- bids ---
 
 
-def can_manage_products(user: Viewer) -> bool:
-    """Products and the demand pages: staff of a vendor, acting for it."""
-    return acting_vendor(user) is not None
-
-
 def can_edit_product(user: Viewer, product: Product) -> bool:
     org = acting_vendor(user)
     return org is not None and product.vendor_id == org.id
@@ -245,11 +240,6 @@ def can_see_nonces(user: Viewer, bid: Bid) -> bool:
     opening; this is the second lock on the one thing that would make a sealed hash checkable.)
     """
     return is_member(user, bid.vendor_id) or bids_are_open(bid.solicitation)
-
-
-def can_open_bids(user: Viewer, solicitation: Solicitation) -> bool:
-    """Open bids and read the opening page: managers of the solicitation's consortium."""
-    return is_manager_of(user, solicitation.consortium_id)
 
 
 # --- allocation and awards ---
