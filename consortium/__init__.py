@@ -44,7 +44,7 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from consortium import policy, security
+    from consortium import commit_point, policy, security
     from consortium.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -63,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
 
     security.init_app(app)
     app.before_request(policy.default_deny)
+    commit_point.init_app(app)  # commits or rolls back every request, after its view
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from consortium.allocation.jobs import QUEUE_NAME
+from consortium.transaction import atomic
 
 
 def init_app(app: Flask) -> None:
@@ -34,7 +35,13 @@ def create_db() -> None:
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="Seed even if demo data is already there.")
 def seed_demo(force: bool) -> None:
-    """Fill the database with the demo consortium (re-uses what is there)."""
+    """Fill the database with the demo consortium (re-uses what is there); demo mode only."""
+    if not current_app.config.get("DEMO_MODE"):
+        # Every demo account shares a password printed in the README: never in production.
+        raise click.ClickException(
+            "seed-demo creates accounts with a published password, so it runs only in demo "
+            "mode: set DEMO_MODE=1 (make demo does) on a database of its own."
+        )
     try:
         demo = importlib.import_module("consortium.demo")
     except ModuleNotFoundError as exc:
@@ -96,10 +103,12 @@ def create_consortium(name: str, manager_email: str, manager_name: str, timezone
     """Create a consortium and its first manager (how a new deployment starts)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from consortium.accounts import services
     from consortium.accounts.models import Membership, OrgKind, Role
+    from consortium.accounts.organisations import create_organisation
+    from consortium.accounts.registration import create_user
     from consortium.audit.services import record
-    from consortium.db import commit_or_rollback
+    from consortium.errors import DomainError
+    from consortium.extensions import db
 
     try:
         ZoneInfo(timezone)
@@ -108,12 +117,12 @@ def create_consortium(name: str, manager_email: str, manager_name: str, timezone
     if len(password) < 12:
         raise click.BadParameter("use at least 12 characters", param_hint="--password")
     try:
-        with commit_or_rollback():
-            user = services.create_user(manager_name, manager_email, password)
-            org = services.create_organisation(OrgKind.consortium, name, timezone=timezone)
-            services.db.session.add(Membership(user=user, organisation=org, role=Role.admin))
+        with atomic():
+            user = create_user(manager_name, manager_email, password)
+            org = create_organisation(OrgKind.consortium, name, timezone=timezone)
+            db.session.add(Membership(user=user, organisation=org, role=Role.admin))
             record("consortium.created", org, before=None, after={"name": name, "manager": user.email})
-    except services.AccountError as exc:
+    except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"consortium {org.name!r} created (slug {org.slug}); manager {user.email}")
 

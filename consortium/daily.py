@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from consortium.extensions import db
+from consortium.transaction import atomic
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,9 @@ def run_daily() -> list[StepOutcome]:
     outcomes = []
     for name, step in STEPS:
         try:
-            count = step()
-            db.session.commit()
+            with atomic():
+                count = step()
         except Exception as exc:  # one broken step must not keep the others from running
-            db.session.rollback()
             log.exception("daily: %s failed", name)
             outcomes.append(StepOutcome(name, 0, f"{type(exc).__name__}: {exc}"))
         else:

@@ -1,13 +1,16 @@
-"""Declarative base, the timezone-aware datetime type and the transaction helper."""
+"""The database: `db` (Flask-SQLAlchemy on one declarative base), the aware datetime type,
+enum columns, and the list of model modules.
+
+`db` is created here and only re-exported by `consortium.extensions`, so nothing in this
+module needs the extensions (no import cycle)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
@@ -27,6 +30,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> datetime:
@@ -80,26 +86,13 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-@contextmanager
-def commit_or_rollback() -> Iterator[None]:
-    """Run a block of service calls and commit once; roll back on any exception."""
-    from consortium.extensions import db
-
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
-def str_enum(enum_cls: type[Enum]) -> SAEnum:
+def str_enum(enum_cls: type[Enum], length: int = 20) -> SAEnum:
     """A VARCHAR column that loads as `enum_cls` members (values, not names, are stored)."""
     return SAEnum(
         enum_cls,
         native_enum=False,
         create_constraint=False,  # models declare their own named CheckConstraint
-        length=20,
+        length=length,
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )

@@ -1,15 +1,15 @@
-"""Extension singletons, initialised by create_app()."""
+"""Extension singletons, initialised by create_app(); `db` itself lives in consortium.db."""
 
 from __future__ import annotations
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from consortium.db import Base
+from consortium.db import db
 
-db = SQLAlchemy(model_class=Base)
+__all__ = ["csrf", "db", "login_manager", "migrate"]
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

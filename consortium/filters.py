@@ -152,7 +152,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_org():
-        from consortium.accounts.services import current_membership
+        from consortium.context import current_membership
         from consortium.policy import is_manager_of
 
         membership = current_membership()

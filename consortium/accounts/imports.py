@@ -182,7 +182,7 @@ def import_districts(consortium: Organisation, text: str, by: User) -> ImportRes
     errors = _already_registered(rows)
     if errors:
         return ImportResult(errors=errors)
-    from consortium.accounts.services import create_organisation
+    from consortium.accounts.organisations import create_organisation
 
     result = ImportResult()
     for row in rows:

@@ -44,6 +44,11 @@ CERTIFICATIONS = (
 )
 
 
+def normalise_email(email: str) -> str:
+    """How an email is stored and compared: trimmed, lower case."""
+    return email.strip().lower()
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 

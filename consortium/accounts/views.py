@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from consortium import policy, security
-from consortium.accounts import imports, services
+from consortium import context, policy, security
+from consortium.accounts import affiliations, imports, organisations, registration, signin
 from consortium.accounts.forms import (
     AddMemberForm,
     AddOrganisationForm,
@@ -32,7 +32,10 @@ from consortium.accounts.models import (
     Organisation,
     OrgKind,
 )
+from consortium.commit_point import Answer, flash_and_redirect, mark_field, on_refusal
+from consortium.errors import DomainError
 from consortium.extensions import db
+from consortium.transaction import commit_now
 
 bp = Blueprint("accounts", __name__)
 
@@ -52,12 +55,20 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _field_error(form, exc: services.AccountError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
+def _show(form, error: DomainError) -> None:
+    """The refusal next to its field, or flashed when the form has no such field."""
+    if not mark_field(form, error):
+        flash(error.message, "error")
+
+
+def _refused_form(template: str, form, **context) -> Answer:
+    """Answer a refusal with the form again (400), the refusal shown on it."""
+
+    def answer(error: DomainError):
+        _show(form, error)
+        return render_template(template, form=form, **context), 400
+
+    return answer
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -68,28 +79,26 @@ def login():
     if not form.validate_on_submit():
         return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
     try:
-        user = services.authenticate(form.email.data, form.password.data, _client_ip())
+        user = signin.authenticate(form.email.data, form.password.data, _client_ip())
     except security.RateLimited as exc:
-        db.session.rollback()
         message = (
             f"Too many failed sign-in attempts for {form.email.data}. "
             f"For your security, try again in {exc.minutes} minutes."
         )
         response = render_template("errors/429.html", message=message), 429
         return response[0], 429, {"Retry-After": str(int(exc.retry_after.total_seconds()) + 1)}
-    except services.AccountError as exc:
-        db.session.commit()  # keep the failed attempt: it counts towards the limit
-        _field_error(form, exc)
+    except DomainError as error:
+        commit_now()  # keep the failed attempt: it counts towards the limit
+        _show(form, error)
         return render_template("accounts/login.html", form=form), 400
-    services.sign_in(user, remember=form.remember.data)
-    db.session.commit()
+    signin.sign_in(user, remember=form.remember.data)
     flash(f"Welcome back, {user.name}.", "success")
     return redirect(_safe_next(form.next.data) or url_for("main.home"))
 
 
 @bp.post("/logout")
 def logout():
-    services.sign_out()
+    signin.sign_out()
     flash("You are signed out.", "info")
     return redirect(url_for("main.home"))
 
@@ -99,28 +108,23 @@ def register():
     if current_user.is_authenticated:
         return _add_organisation()
     form = RegisterForm()
-    form.consortium_id.choices = options((c.id, c.name) for c in services.consortia())
+    form.consortium_id.choices = options((c.id, c.name) for c in registration.consortia())
     if request.method == "GET" and request.args.get("kind") in ("district", "vendor"):
         form.kind.data = request.args["kind"]
     if not form.validate_on_submit():
         return render_template("accounts/register.html", form=form), 400 if form.is_submitted() else 200
-    try:
-        user = services.register(
-            services.Registration(
-                kind=OrgKind(form.kind.data),
-                organisation_name=form.organisation_name.data,
-                consortium_id=form.consortium_id.data,
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-            )
+    on_refusal(_refused_form("accounts/register.html", form))
+    user = registration.register(
+        registration.Registration(
+            kind=OrgKind(form.kind.data),
+            organisation_name=form.organisation_name.data,
+            consortium_id=form.consortium_id.data,
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
         )
-    except services.AccountError as exc:
-        db.session.rollback()
-        _field_error(form, exc)
-        return render_template("accounts/register.html", form=form), 400
-    services.sign_in(user)
-    db.session.commit()
+    )
+    signin.sign_in(user)
     flash(
         "Your organisation is registered. Complete its profile; a consortium manager will verify it "
         "before you can opt in or bid.",
@@ -132,22 +136,17 @@ def register():
 def _add_organisation():
     """Signed in: register another district or vendor and act for it."""
     form = AddOrganisationForm()
-    form.consortium_id.choices = options((c.id, c.name) for c in services.consortia())
+    form.consortium_id.choices = options((c.id, c.name) for c in registration.consortia())
     if request.method == "GET" and request.args.get("kind") in ("district", "vendor"):
         form.kind.data = request.args["kind"]
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/register.html", form=form, adding=True), status
-    try:
-        org = services.register_organisation(
-            current_user, OrgKind(form.kind.data), form.organisation_name.data, form.consortium_id.data
-        )
-    except services.AccountError as exc:
-        db.session.rollback()
-        _field_error(form, exc)
-        return render_template("accounts/register.html", form=form, adding=True), 400
-    db.session.commit()
-    services.switch_org(current_user, org.id)
+    on_refusal(_refused_form("accounts/register.html", form, adding=True))
+    org = registration.register_organisation(
+        current_user, OrgKind(form.kind.data), form.organisation_name.data, form.consortium_id.data
+    )
+    context.switch_org(current_user, org.id)
     flash(f"{org.name} is registered; you are now acting for it.", "success")
     return redirect(url_for("accounts.profile"))
 
@@ -158,8 +157,7 @@ def forgot_password():
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/forgot_password.html", form=form), status
-    services.request_password_reset(form.email.data)
-    db.session.commit()
+    signin.request_password_reset(form.email.data)
     flash(
         "If an account uses that email, a link to choose a new password is on its way.", "info"
     )
@@ -168,7 +166,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    user = services.user_for_token(token)
+    user = signin.user_for_token(token)
     if user is None:
         flash("That link has expired or was already used. Ask for a new one.", "error")
         return redirect(url_for("accounts.forgot_password"))
@@ -176,8 +174,7 @@ def reset_password(token: str):
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("accounts/reset_password.html", form=form, user=user), status
-    services.set_password(user, form.password.data)
-    db.session.commit()
+    signin.set_password(user, form.password.data)
     flash("Your password is set. Sign in with it.", "success")
     return redirect(url_for("accounts.login"))
 
@@ -188,85 +185,64 @@ def account():
     form = ChangePasswordForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                services.change_password(current_user, form.current.data, form.password.data)
-            except services.AccountError as exc:
-                db.session.rollback()
-                _field_error(form, exc)
-            else:
-                db.session.commit()
-                flash("Your password is changed.", "success")
-                return redirect(url_for("accounts.account"))
+            on_refusal(_refused_form("accounts/account.html", form))
+            signin.change_password(current_user, form.current.data, form.password.data)
+            flash("Your password is changed.", "success")
+            return redirect(url_for("accounts.account"))
         return render_template("accounts/account.html", form=form), 400
     return render_template("accounts/account.html", form=form)
 
 
 @bp.route("/org/members", methods=["GET", "POST"])
 def members():
-    org = _active_org()
-    policy.require(policy.is_member(current_user, org))
+    org = policy.require_acting_org()
     form = AddMemberForm()
     editable = policy.can_edit_org(current_user, org)
     if request.method == "POST":
         policy.require(editable)
         if form.validate_on_submit():
-            try:
-                membership, created = services.add_member(
-                    org, form.email.data, form.name.data, form.role.data
-                )
-            except services.AccountError as exc:
-                db.session.rollback()
-                _field_error(form, exc)
-            else:
-                if created:
-                    services.send_password_link(membership.user, invited_to=org)
-                db.session.commit()
-                flash(
-                    f"{membership.user.email} added"
-                    + ("; an invitation to choose a password was sent." if created else "."),
-                    "success",
-                )
-                return redirect(url_for("accounts.members"))
+            on_refusal(
+                _refused_form("accounts/members.html", form, org=org, editable=editable)
+            )
+            membership, created = organisations.add_member(
+                org, form.email.data, form.name.data, form.role.data
+            )
+            if created:
+                signin.send_password_link(membership.user, invited_to=org)
+            flash(
+                f"{membership.user.email} added"
+                + ("; an invitation to choose a password was sent." if created else "."),
+                "success",
+            )
+            return redirect(url_for("accounts.members"))
         return render_template("accounts/members.html", org=org, form=form, editable=editable), 400
     return render_template("accounts/members.html", org=org, form=form, editable=editable)
 
 
 @bp.post("/org/members/<int:membership_id>/remove")
 def remove_member(membership_id: int):
-    org = _active_org()
+    org = policy.require_acting_org()
     membership = db.session.get(Membership, membership_id)
     policy.require(membership is not None and membership.organisation_id == org.id, not_found=True)
     policy.require(policy.can_edit_org(current_user, org))
-    try:
-        services.remove_member(membership)
-    except services.AccountError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("accounts.members"))
-    db.session.commit()
+    on_refusal(flash_and_redirect(url_for("accounts.members")))
+    organisations.remove_member(membership)
     flash("Member removed.", "success")
     return redirect(url_for("accounts.members"))
 
 
-def _active_org() -> Organisation:
-    org = services.current_org()
-    policy.require(org is not None)
-    return org
-
-
 @bp.route("/org/profile", methods=["GET", "POST"])
 def profile():
-    org = _active_org()
-    policy.require(policy.is_member(current_user, org))
+    org = policy.require_acting_org()
     if org.is_consortium:
         return render_template("accounts/consortium_profile.html", org=org)
     editable = policy.can_edit_org(current_user, org)
     if org.is_district:
         form = DistrictProfileForm(obj=org.district_profile)
-        fields = services.DISTRICT_FIELDS
+        fields = organisations.DISTRICT_FIELDS
     else:
         form = VendorProfileForm(obj=org.vendor_profile)
-        fields = services.VENDOR_FIELDS
+        fields = organisations.VENDOR_FIELDS
     if request.method == "POST":
         policy.require(editable)
         if form.validate_on_submit():
@@ -274,14 +250,12 @@ def profile():
             if org.is_district:
                 values["nces_id"] = values["nces_id"] or None
                 values["sis"] = (values["sis"] or "").strip() or None
-                services.update_district_profile(org, **values)
+                organisations.update_district_profile(org, **values)
             else:
                 values["website"] = values["website"] or None
-                services.update_vendor_profile(org, **values)
-            db.session.commit()
+                organisations.update_vendor_profile(org, **values)
             flash("Profile saved.", "success")
             return redirect(url_for("accounts.profile"))
-        db.session.rollback()
         return render_template("accounts/profile.html", org=org, form=form, editable=editable), 400
     return render_template("accounts/profile.html", org=org, form=form, editable=editable)
 
@@ -294,10 +268,7 @@ def switch_org():
     )
     if not form.validate_on_submit():
         abort(400)
-    try:
-        org = services.switch_org(current_user, form.organisation_id.data)
-    except services.AccountError:
-        abort(403)
+    org = context.switch_org(current_user, form.organisation_id.data)  # 403 if not a member
     flash(f"You are now acting for {org.name}.", "info")
     return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))
 
@@ -305,50 +276,39 @@ def switch_org():
 @bp.route("/org/consortia", methods=["GET", "POST"])
 def consortia():
     """The active organisation's standing with each consortium, and joining another."""
-    org = _active_org()
-    policy.require(policy.is_member(current_user, org) and not org.is_consortium)
+    org = policy.require_acting_org()
+    policy.require(policy.can_apply_to_consortia(current_user, org))
     form = JoinConsortiumForm()
     joined = {a.consortium_id for a in org.affiliations}
     form.consortium_id.choices = options(
-        (c.id, c.name) for c in services.consortia() if c.id not in joined
+        (c.id, c.name) for c in registration.consortia() if c.id not in joined
     )
     if request.method == "POST":
         policy.require(policy.can_edit_org(current_user, org))
         if form.validate_on_submit():
             consortium = db.session.get(Organisation, form.consortium_id.data)
-            try:
-                services.apply_to_consortium(org, consortium)
-            except services.AccountError as exc:
-                db.session.rollback()
-                _field_error(form, exc)
-            else:
-                db.session.commit()
-                flash(f"Applied to {consortium.name}; its managers will verify you.", "success")
-                return redirect(url_for("accounts.consortia"))
+            on_refusal(_refused_form("accounts/consortia.html", form, org=org))
+            affiliations.apply_to_consortium(org, consortium)
+            flash(f"Applied to {consortium.name}; its managers will verify you.", "success")
+            return redirect(url_for("accounts.consortia"))
         return render_template("accounts/consortia.html", org=org, form=form), 400
     return render_template("accounts/consortia.html", org=org, form=form)
 
 
-def _managed_consortium() -> Organisation:
-    org = _active_org()
-    policy.require(org.is_consortium and policy.is_manager_of(current_user, org))
-    return org
-
-
 @bp.get("/verification")
 def verification():
-    consortium = _managed_consortium()
+    consortium = policy.require_managed_consortium()
     status = request.args.get("status", "pending")
     if status not in {"pending", "verified", "rejected", "all"}:
         status = "pending"
-    affiliations = services.affiliations_of(consortium, None if status == "all" else status)
+    shown = affiliations.affiliations_of(consortium, None if status == "all" else status)
     counts = {s.value: 0 for s in AffiliationStatus}
-    for a in services.affiliations_of(consortium):
+    for a in affiliations.affiliations_of(consortium):
         counts[a.status.value] += 1
     return render_template(
         "accounts/verification.html",
         consortium=consortium,
-        affiliations=affiliations,
+        affiliations=shown,
         status=status,
         counts=counts,
         form=DecisionForm(),
@@ -364,8 +324,7 @@ def decide(affiliation_id: int):
     if not form.validate_on_submit():
         flash("Choose verify or reject.", "error")
         return redirect(url_for("accounts.verification")), 303
-    services.decide_affiliation(affiliation, form.decision.data, current_user, form.note.data)
-    db.session.commit()
+    affiliations.decide_affiliation(affiliation, form.decision.data, current_user, form.note.data)
     verb = "verified" if affiliation.status == AffiliationStatus.verified else "rejected"
     flash(f"{affiliation.member.name} is {verb}.", "success")
     return redirect(url_for("accounts.verification"))
@@ -374,7 +333,7 @@ def decide(affiliation_id: int):
 @bp.route("/verification/import", methods=["GET", "POST"])
 def import_districts():
     """A manager imports districts from a CCD file: all rows or none."""
-    consortium = _managed_consortium()
+    consortium = policy.require_managed_consortium()
     form = DistrictImportForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
@@ -385,12 +344,10 @@ def import_districts():
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # CCD files from older years
     result = imports.import_districts(consortium, text, current_user)
-    if not result.ok:
-        db.session.rollback()
+    if not result.ok:  # all rows or none: the 400 rolls back what was added
         return render_template(
             "accounts/import.html", form=form, consortium=consortium, errors=result.errors
         ), 400
-    db.session.commit()
     flash(f"Imported {result.created} new districts; all are verified for {consortium.name}.",
           "success")
     return redirect(url_for("accounts.verification", status="verified"))

@@ -1,8 +1,9 @@
 """The one place ORM rows become `pricing` types and a `pricing` Result becomes award rows.
 
 Buyer ids are district organisation ids as strings, offer ids are bid ids as strings
-(`bids.services.offer_id`), so a stored instance or result maps back to rows without a
-side table, and an outsider reading input.json sees stable, meaningful ids.
+(`offer_id`), so a stored instance or result maps back to rows without a side table, and an
+outsider reading input.json sees stable, meaningful ids. A bid version becomes an Offer
+here (`version_offer`) for the bid pages too.
 """
 
 from __future__ import annotations
@@ -16,21 +17,18 @@ from typing import Any
 from sqlalchemy import select
 
 from consortium.accounts.models import DistrictProfile, Organisation
-from consortium.awards.models import Award, AwardGroup, Contract
-from consortium.bids.models import Bid
-from consortium.bids.services import (
-    bid_is_eligible,
-    counting_bids,
-    offer_id,
-    tiers_json,
-    version_offer,
-)
+from consortium.awards.models import Award, AwardGroup, Contract, ContractStatus
+from consortium.bids.eligibility import bid_is_eligible
+from consortium.bids.models import Bid, BidVersion
+from consortium.bids.schedules import tiers_json
+from consortium.bids.sealed import counting_bids
 from consortium.extensions import db
-from consortium.procurement.models import OptIn, OptInStatus
+from consortium.procurement.models import Solicitation
+from consortium.procurement.optins import live_opt_ins
 from pricing.errors import InstanceError
 from pricing.io import dumps, instance_to_dict, load_instance
 from pricing.tiers import tier_index
-from pricing.types import Instance, Result
+from pricing.types import Instance, Offer, Result, Tier
 
 # Features every buyer carries; a similarity rule may name any of them.
 FEATURES = ("enrollment", "mbps_per_student", "locale", "state")
@@ -66,18 +64,37 @@ def district_features(profile: DistrictProfile | None) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def live_opt_ins(solicitation: Any) -> list[OptIn]:
-    return list(
-        db.session.scalars(
-            select(OptIn)
-            .where(OptIn.solicitation_id == solicitation.id, OptIn.status == OptInStatus.live)
-            .order_by(OptIn.district_id)
-        )
+def offer_id(bid: Bid) -> str:
+    """The id of a bid as an ALLOCATION.md offer: the bid's primary key as a string."""
+    return str(bid.id)
+
+
+def version_offer(bid: Bid, version: BidVersion) -> Offer:
+    """A bid version as a `pricing` Offer (id from `offer_id`)."""
+    return Offer(
+        offer_id(bid),
+        bid.vendor.name,
+        version.tiers_mode,  # type: ignore[arg-type]
+        tuple(Tier(t["up_to"], t["unit_amount"]) for t in version.tiers),
+        version.capacity,
     )
 
 
+def eligible_offer_ids(
+    solicitation: Solicitation, district: Organisation | DistrictProfile
+) -> list[str]:
+    """Offer ids of the counting bids this district may buy from (refused before the deadline)."""
+    return _eligible(counting_bids(solicitation), district)
+
+
+def _eligible(
+    pairs: list[tuple[Bid, BidVersion]], district: Organisation | DistrictProfile
+) -> list[str]:
+    return [offer_id(bid) for bid, _version in pairs if bid_is_eligible(bid, district)]
+
+
 def instance_document(
-    solicitation: Any, policy_overrides: dict[str, Any] | None = None
+    solicitation: Solicitation, policy_overrides: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], IdMaps]:
     """The instance as ALLOCATION.md JSON data (not yet validated) and its id maps."""
     maps = IdMaps()
@@ -107,7 +124,7 @@ def instance_document(
         if opt_in.max_unit_amount is not None:
             buyer["max_unit_amount"] = opt_in.max_unit_amount
         buyer["features"] = district_features(district.district_profile)
-        buyer["eligible_offers"] = [offer_id(b) for b, _v in pairs if bid_is_eligible(b, district)]
+        buyer["eligible_offers"] = _eligible(pairs, district)
         buyers.append(buyer)
     policy = {**(solicitation.policy or {}), **(policy_overrides or {})}
     document = {
@@ -120,7 +137,7 @@ def instance_document(
 
 
 def build_instance(
-    solicitation: Any, policy_overrides: dict[str, Any] | None = None
+    solicitation: Solicitation, policy_overrides: dict[str, Any] | None = None
 ) -> tuple[Instance, IdMaps]:
     """Validated Instance from the live opt-ins, counting bids and policy; raises InstanceError.
 
@@ -207,7 +224,7 @@ def apply_result(
             quantity=assignment.quantity,
             amount=assignment.amount,
             standalone_amount=assignment.standalone_amount,
-            status="pending",
+            status=ContractStatus.pending,
             accept_by=accept_by,
             starts_on=starts_on,
             expires_on=expires_on,

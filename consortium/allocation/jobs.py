@@ -3,18 +3,21 @@
 The mode is `JOBS_MODE` in the app config: "rq" (queue "allocation" on REDIS_URL),
 "thread" (a small in-process pool, each job in its own app context and session) or
 "sync" (inline, in the caller's context). Unset: "sync" under TESTING, "rq" when
-REDIS_URL is set, otherwise "thread". Enqueue only after the run's row is committed.
+REDIS_URL is set, otherwise "thread". Views call `run_after_commit`: a job never sees a run
+its request did not commit.
 """
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from threading import Lock
 
 from flask import Flask, current_app, has_app_context
 
 from consortium.extensions import db
+from consortium.transaction import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,11 @@ def jobs_mode(app: Flask) -> str:
     if app.testing:
         return "sync"
     return "rq" if app.config.get("REDIS_URL") else "thread"
+
+
+def run_after_commit(run_id: int) -> None:
+    """Enqueue the run once the transaction that created it has committed (never before)."""
+    after_commit(partial(enqueue_run, run_id))
 
 
 def enqueue_run(run_id: int) -> Future | object | None:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consortium.db import TZDateTime, utcnow
+from consortium.db import TZDateTime, str_enum, utcnow
 from consortium.extensions import db
 
-RUN_STATUSES = ("queued", "running", "succeeded", "failed")
+
+class RunStatus(StrEnum):
+    """queued -> running -> succeeded | failed; only a queued run is performed."""
+
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
 PUBLISHABLE_RESULTS = ("optimal", "feasible")
 
 
@@ -36,7 +46,8 @@ class AllocationRun(db.Model):
     label: Mapped[str] = mapped_column(String(120), default="")
     policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     solver: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # VARCHAR(16) as before: the stored values are the same strings, no migration.
+    status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus, length=16), default=RunStatus.queued)
     progress: Mapped[str] = mapped_column(String(300), default="Waiting for a worker")
     input_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     input_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -75,11 +86,11 @@ class AllocationRun(db.Model):
 
     @property
     def done(self) -> bool:
-        return self.status in ("succeeded", "failed")
+        return self.status in (RunStatus.succeeded, RunStatus.failed)
 
     @property
     def publishable(self) -> bool:
-        return self.status == "succeeded" and self.result_status in PUBLISHABLE_RESULTS
+        return self.status == RunStatus.succeeded and self.result_status in PUBLISHABLE_RESULTS
 
     @property
     def savings(self) -> int | None:

@@ -17,12 +17,15 @@ from typing import Any
 
 from sqlalchemy import select
 
+from consortium.accounts.models import User
 from consortium.allocation import adapter
-from consortium.allocation.models import AllocationRun
+from consortium.allocation.models import AllocationRun, RunStatus
 from consortium.audit.services import record
 from consortium.clock import now
+from consortium.errors import DomainError, conflict
 from consortium.extensions import db
-from consortium.procurement.models import SolicitationStatus
+from consortium.procurement.models import Solicitation, SolicitationStatus
+from consortium.transaction import commit_now, rollback
 from pricing.errors import InstanceError
 from pricing.io import dumps, load_instance, result_from_dict
 from pricing.types import Instance, Result
@@ -33,16 +36,7 @@ Solve = Callable[..., Result]
 SOLVERS = ("highs", "cbc")
 
 
-class AllocationError(Exception):
-    """A request the allocation rules refuse; the message is shown to the manager."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def runs_allowed(solicitation: Any) -> str | None:
+def runs_allowed(solicitation: Solicitation) -> str | None:
     """Why runs may not start yet (None = they may): bids opened, opt-in deadline passed."""
     if solicitation.status == SolicitationStatus.awarded:
         return "This solicitation is already awarded."
@@ -54,19 +48,19 @@ def runs_allowed(solicitation: Any) -> str | None:
 
 
 def start_run(
-    solicitation: Any,
-    user: Any,
+    solicitation: Solicitation,
+    user: User | None,
     *,
     label: str,
     policy: dict[str, Any],
     solver: str | None = None,
 ) -> AllocationRun:
-    """A queued run with the chosen policy; the caller commits, then enqueues it."""
+    """A queued run with the chosen policy; enqueue it after the commit (`jobs.run_after_commit`)."""
     refusal = runs_allowed(solicitation)
     if refusal:
-        raise AllocationError(refusal)
+        raise conflict(refusal)
     if solver is not None and solver not in SOLVERS:
-        raise AllocationError(f"Unknown solver {solver!r}.", field="solver")
+        raise DomainError(f"Unknown solver {solver!r}.", field="solver")
     count = db.session.scalar(
         select(db.func.count(AllocationRun.id)).where(
             AllocationRun.solicitation_id == solicitation.id
@@ -78,7 +72,7 @@ def start_run(
         label=label.strip() or f"Run {count + 1}",
         policy={**(solicitation.policy or {}), **policy},
         solver=solver,
-        status="queued",
+        status=RunStatus.queued,
         progress="Queued: waiting for a worker",
     )
     db.session.add(run)
@@ -100,7 +94,7 @@ def default_solve() -> Solve:
 
 def _set_progress(run: AllocationRun, message: str) -> None:
     run.progress = message
-    db.session.commit()
+    commit_now()  # a stage of the run: the manager's page shows it while the solver works
 
 
 def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None:
@@ -110,15 +104,15 @@ def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None
     """
     # Locked, so two workers handed the same job cannot both start it.
     run = db.session.get(AllocationRun, run_id, with_for_update=True, populate_existing=True)
-    if run is None or run.status != "queued":
-        db.session.rollback()
+    if run is None or run.status != RunStatus.queued:
+        rollback()
         return run
     before = run.audit_state()
-    run.status = "running"
+    run.status = RunStatus.running
     run.started_at = now()
     run.progress = "Building the instance from opt-ins and bids"
     record("allocation_run.started", run, before=before, after=run.audit_state())
-    db.session.commit()
+    commit_now()
     clock_start = time.perf_counter()
     try:
         instance, _maps = adapter.build_instance(run.solicitation, run.policy)
@@ -136,19 +130,19 @@ def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None
         # The solver answered: keep its result on the run so the manager can read it.
         fail_run(run_id, str(exc), clock_start)
     except InstanceError as exc:
-        db.session.rollback()
+        rollback()
         fail_run(
             run_id, "The allocation input is not valid: " + "; ".join(exc.problems), clock_start
         )
     except Exception as exc:  # noqa: BLE001 - a run must say why it failed, whatever happened
         log.exception("allocation run %s failed", run_id)
-        db.session.rollback()
+        rollback()
         fail_run(run_id, f"The run stopped with an error: {type(exc).__name__}: {exc}", clock_start)
     else:
         run.duration_s = time.perf_counter() - clock_start
         run.finished_at = now()
         record("allocation_run.finished", run, before=before, after=run.audit_state())
-        db.session.commit()
+        commit_now()
     return db.session.get(AllocationRun, run_id)
 
 
@@ -171,7 +165,7 @@ def _store_result(run: AllocationRun, instance: Instance, result: Result) -> Non
     violations = check_result(instance, result)
     if violations:
         raise _RunFailed("The solver's answer breaks the rules: " + "; ".join(violations[:10]))
-    run.status = "succeeded"
+    run.status = RunStatus.succeeded
     run.progress = f"Done: {result.status}"
 
 
@@ -183,29 +177,27 @@ def fail_run(run_id: int, reason: str, clock_start: float | None = None) -> None
     """Record why a run failed, on the run alone, and commit."""
     run = db.session.get(AllocationRun, run_id)
     before = run.audit_state()
-    run.status = "failed"
+    run.status = RunStatus.failed
     run.error = reason
     run.progress = "Failed"
     run.finished_at = now()
     if clock_start is not None:
         run.duration_s = time.perf_counter() - clock_start
     record("allocation_run.failed", run, before=before, after=run.audit_state())
-    db.session.commit()
+    commit_now()
 
 
 @dataclass(frozen=True, slots=True)
 class ReadySolicitation:
     """A line of the manager's allocation overview."""
 
-    solicitation: Any
+    solicitation: Solicitation
     runs: int
     latest: AllocationRun | None
 
 
 def consortium_overview(consortium_id: int) -> list[ReadySolicitation]:
     """The consortium's solicitations whose bids are opened or awarded, with their runs."""
-    from consortium.procurement.models import Solicitation
-
     solicitations = db.session.scalars(
         select(Solicitation)
         .where(
@@ -221,7 +213,7 @@ def consortium_overview(consortium_id: int) -> list[ReadySolicitation]:
     return lines
 
 
-def solicitation_runs(solicitation: Any) -> list[AllocationRun]:
+def solicitation_runs(solicitation: Solicitation) -> list[AllocationRun]:
     return list(
         db.session.scalars(
             select(AllocationRun)

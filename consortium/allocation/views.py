@@ -6,22 +6,21 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 
 from consortium import charts
-from consortium.accounts.services import current_org
 from consortium.allocation import jobs, services
-from consortium.allocation.forms import ConfirmForm, RunForm, form_defaults
+from consortium.allocation.forms import ConfirmForm, RunForm
 from consortium.allocation.models import AllocationRun
 from consortium.awards.services import award_for, publish_award
+from consortium.commit_point import flash_and_redirect, on_refusal
+from consortium.errors import DomainError
 from consortium.extensions import db
-from consortium.policy import can_run_allocation, can_view_run, is_manager_of, require
-from consortium.procurement.models import Solicitation
+from consortium.policy import (
+    can_view_run,
+    require,
+    require_managed_consortium,
+)
+from consortium.procurement.loaders import get_solicitation
 
 bp = Blueprint("allocation", __name__)
-
-
-def _solicitation(solicitation_id: int) -> Solicitation:
-    solicitation = db.get_or_404(Solicitation, solicitation_id)
-    require(can_run_allocation(current_user, solicitation))
-    return solicitation
 
 
 def _run(run_id: int) -> AllocationRun:
@@ -32,8 +31,7 @@ def _run(run_id: int) -> AllocationRun:
 
 @bp.get("/allocation")
 def index():
-    org = current_org()
-    require(org is not None and org.is_consortium and is_manager_of(current_user, org))
+    org = require_managed_consortium()
     return render_template(
         "allocation/index.html", consortium=org, lines=services.consortium_overview(org.id)
     )
@@ -41,40 +39,38 @@ def index():
 
 @bp.route("/solicitations/<int:solicitation_id>/allocation", methods=["GET", "POST"])
 def runs(solicitation_id: int):
-    solicitation = _solicitation(solicitation_id)
-    form = RunForm(data=form_defaults(solicitation.policy))
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                run = services.start_run(
-                    solicitation,
-                    current_user,
-                    label=form.label.data or "",
-                    policy=form.policy(),
-                    solver=form.solver_choice(),
-                )
-            except services.AllocationError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-                status = 409
-            else:
-                db.session.commit()
-                jobs.enqueue_run(run.id)
-                return redirect(url_for("allocation.run", run_id=run.id), code=303)
-        else:
-            status = 400
-    return (
-        render_template(
+    solicitation = get_solicitation(solicitation_id, manage=True)
+    form = RunForm(data=RunForm.data_from_policy(solicitation.policy))
+
+    def page(status: int = 200):
+        return render_template(
             "allocation/runs.html",
             solicitation=solicitation,
             form=form,
             runs=services.solicitation_runs(solicitation),
             refusal=services.runs_allowed(solicitation),
             award=award_for(solicitation),
-        ),
-        status,
-    )
+        ), status
+
+    def refused(error: DomainError):
+        flash(error.message, "error")
+        return page(error.status)
+
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            on_refusal(refused)
+            run = services.start_run(
+                solicitation,
+                current_user,
+                label=form.label.data or "",
+                policy=form.policy(),
+                solver=form.solver_choice(),
+            )
+            jobs.run_after_commit(run.id)
+            return redirect(url_for("allocation.run", run_id=run.id), code=303)
+        status = 400
+    return page(status)
 
 
 @bp.get("/allocation/runs/<int:run_id>")
@@ -92,7 +88,7 @@ def run(run_id: int):
 
 @bp.get("/solicitations/<int:solicitation_id>/allocation/compare")
 def compare(solicitation_id: int):
-    solicitation = _solicitation(solicitation_id)
+    solicitation = get_solicitation(solicitation_id, manage=True)
     chosen = set(request.args.getlist("run", type=int))
     runs = [
         r
@@ -130,20 +126,15 @@ def rerun(run_id: int):
     if not form.validate():
         flash("The form expired; please try again.", "error")
         return redirect(url_for("allocation.run", run_id=original.id), code=303)
-    try:
-        run = services.start_run(
-            original.solicitation,
-            current_user,
-            label=f"{original.label} (re-run)"[:120],
-            policy=original.policy,
-            solver=original.solver if original.solver in services.SOLVERS else None,
-        )
-    except services.AllocationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("allocation.run", run_id=original.id), code=303)
-    db.session.commit()
-    jobs.enqueue_run(run.id)
+    on_refusal(flash_and_redirect(url_for("allocation.run", run_id=original.id), code=303))
+    run = services.start_run(
+        original.solicitation,
+        current_user,
+        label=f"{original.label} (re-run)"[:120],
+        policy=original.policy,
+        solver=original.solver if original.solver in services.SOLVERS else None,
+    )
+    jobs.run_after_commit(run.id)
     return redirect(url_for("allocation.run", run_id=run.id), code=303)
 
 
@@ -154,13 +145,8 @@ def publish(run_id: int):
     if not form.validate():
         flash("The form expired; please try again.", "error")
         return redirect(url_for("allocation.run", run_id=run.id), code=303)
-    try:
-        award = publish_award(run, current_user)
-    except services.AllocationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("allocation.run", run_id=run.id), code=303)
-    db.session.commit()
+    on_refusal(flash_and_redirect(url_for("allocation.run", run_id=run.id), code=303))
+    award = publish_award(run, current_user)
     flash("The award is published; districts and vendors have been notified.", "success")
     return redirect(url_for("awards.manage", award_id=award.id), code=303)
 

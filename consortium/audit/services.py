@@ -10,15 +10,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from flask import has_request_context
-from flask_login import current_user
 from sqlalchemy import and_, inspect, or_, select, text
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
-from consortium.accounts.models import Affiliation, Organisation
-from consortium.audit.models import GENESIS_HASH, AuditEvent
+from consortium.accounts.models import Affiliation, Organisation, User
+from consortium.audit.models import GENESIS_HASH, AuditEvent, canonical_json
+from consortium.clock import now
+from consortium.context import current_actor
 from consortium.extensions import db
+from consortium.transaction import note_consortium
 
 
 def _jsonable(value: Any) -> Any:
@@ -80,28 +79,6 @@ def _consortium_of(obj: Any, actor_org: Organisation | None) -> int | None:
     return None
 
 
-_CONTEXT_KEY = "consortium.audit_consortium"
-
-
-def last_consortium_in_transaction() -> int | None:
-    """The consortium of the last event recorded in this transaction (mail follows it)."""
-    return db.session().info.get(_CONTEXT_KEY)
-
-
-@sa_event.listens_for(Session, "after_commit")
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_context(session: Session) -> None:
-    session.info.pop(_CONTEXT_KEY, None)
-
-
-def _actor() -> tuple[int | None, Organisation | None]:
-    if not has_request_context() or not current_user or not current_user.is_authenticated:
-        return None, None
-    from consortium.accounts.services import current_org
-
-    return current_user.id, current_org()
-
-
 def _lock_chain() -> None:
     """Serialise appends so each event chains to the one really before it."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -122,14 +99,12 @@ def record(
 ) -> AuditEvent:
     """Append an audit event for `obj` to the current transaction; the actor is the current user/org."""
     db.session.flush()  # give `obj` its primary key
-    user_id, org = _actor()
+    user_id, org = current_actor()
     object_type, object_id = _object_ref(obj)
     _lock_chain()
     last = db.session.execute(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar_one_or_none()
-    from consortium.clock import now
-
     event = AuditEvent(
         at=now(),
         actor_user_id=user_id,
@@ -145,7 +120,7 @@ def record(
     event.hash = event.compute_hash()
     db.session.add(event)
     db.session.flush()
-    db.session().info[_CONTEXT_KEY] = event.consortium_id
+    note_consortium(event.consortium_id)
     return event
 
 
@@ -153,7 +128,8 @@ def verify_chain() -> list[int]:
     """Ids of events whose hash or link to the previous event does not hold (empty: intact)."""
     broken: list[int] = []
     previous = GENESIS_HASH
-    for event in db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+    events = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    for event in db.session.execute(events).scalars():
         if event.prev_hash != previous or event.compute_hash() != event.hash:
             broken.append(event.id)
         previous = event.hash
@@ -205,8 +181,6 @@ CSV_COLUMNS = (
 
 def to_csv(events: Iterable[AuditEvent]) -> str:
     """The events as CSV, JSON columns in canonical form, so an outsider can re-check hashes."""
-    from consortium.audit.models import canonical_json
-
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -228,8 +202,6 @@ def actions_for_consortium(consortium: Organisation) -> list[str]:
 
 def actor_names(events: Iterable[AuditEvent]) -> dict[tuple[str, int], str]:
     """Display names for the users and organisations acting in `events`."""
-    from consortium.accounts.models import User
-
     events = list(events)
     user_ids = {e.actor_user_id for e in events if e.actor_user_id}
     org_ids = {e.actor_org_id for e in events if e.actor_org_id}

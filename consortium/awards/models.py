@@ -7,6 +7,7 @@ result and never recomputed, so a district that declines changes nobody else's p
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -19,10 +20,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consortium.db import TZDateTime, utcnow
+from consortium.db import TZDateTime, str_enum, utcnow
 from consortium.extensions import db
 
-CONTRACT_STATUSES = ("pending", "accepted", "declined", "lapsed")
+
+class ContractStatus(StrEnum):
+    """pending -> accepted | declined | lapsed (see CONTRACT_TRANSITIONS)."""
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    lapsed = "lapsed"
+
+
 
 
 class Award(db.Model):
@@ -111,7 +121,10 @@ class Contract(db.Model):
     quantity: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
     standalone_amount: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # VARCHAR(16) as before: the stored values are the same strings, no migration.
+    status: Mapped[ContractStatus] = mapped_column(
+        str_enum(ContractStatus, length=16), default=ContractStatus.pending
+    )
     accept_by: Mapped[datetime] = mapped_column(TZDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -145,10 +158,10 @@ class Contract(db.Model):
             "decided_at": self.decided_at,
         }
 
-    def phase(self, at: datetime) -> str:
+    def phase(self, at: datetime) -> ContractStatus:
         """The status as of `at`: a pending contract past its window shows as lapsed."""
-        if self.status == "pending" and at > self.accept_by:
-            return "lapsed"
+        if self.status == ContractStatus.pending and at > self.accept_by:
+            return ContractStatus.lapsed
         return self.status
 
     def __repr__(self) -> str:
@@ -156,12 +169,12 @@ class Contract(db.Model):
 
 
 CONTRACT_TRANSITIONS = {
-    ("pending", "accept"): "accepted",
-    ("pending", "decline"): "declined",
-    ("pending", "lapse"): "lapsed",
+    (ContractStatus.pending, "accept"): ContractStatus.accepted,
+    (ContractStatus.pending, "decline"): ContractStatus.declined,
+    (ContractStatus.pending, "lapse"): ContractStatus.lapsed,
 }
 
 
-def next_contract_status(status: str, action: str) -> str | None:
+def next_contract_status(status: ContractStatus | str, action: str) -> ContractStatus | None:
     """The status after `action`, or None when the action is not allowed from `status`."""
     return CONTRACT_TRANSITIONS.get((status, action))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from consortium.accounts.models import DistrictProfile
 from consortium.allocation import adapter
 from consortium.allocation.services import run_instance
-from consortium.awards.models import Award, Contract
+from consortium.awards.models import Award, Contract, ContractStatus
 from consortium.clock import now
 from consortium.extensions import db
 
@@ -26,7 +26,7 @@ class Acceptance:
 def acceptance(award: Award) -> Acceptance:
     at = now()
     rows = [(c, c.phase(at)) for c in award.contracts]
-    statuses = ("pending", "accepted", "declined", "lapsed")
+    statuses = [status.value for status in ContractStatus]
     return Acceptance(
         by_status={s: sum(1 for _c, p in rows if p == s) for s in statuses},
         amount_by_status={s: sum(c.amount for c, p in rows if p == s) for s in statuses},

@@ -5,37 +5,34 @@ from __future__ import annotations
 import calendar
 import json
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from consortium.accounts.models import Membership, User
+from consortium.accounts.models import User
 from consortium.allocation import adapter
 from consortium.allocation.models import AllocationRun
 from consortium.allocation.services import (
-    AllocationError,
     run_instance,
     run_result,
     runs_allowed,
     summarise,
 )
 from consortium.audit.services import record
-from consortium.awards.models import Award, AwardGroup, Contract, next_contract_status
+from consortium.awards.models import (
+    Award,
+    AwardGroup,
+    Contract,
+    ContractStatus,
+    next_contract_status,
+)
 from consortium.bids.models import Bid
 from consortium.clock import now
+from consortium.errors import conflict
 from consortium.extensions import db
-from consortium.notifications.services import notify
+from consortium.notifications.services import notify_members
 from consortium.procurement.models import Solicitation, SolicitationStatus
-from pricing.types import Offer
-
-
-class AwardError(Exception):
-    """A request the award rules refuse; the message is shown as is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+from pricing.types import Instance, Offer, Result
 
 
 def add_months(day: date, months: int) -> date:
@@ -49,11 +46,11 @@ def local_date(at: datetime, timezone: str) -> date:
     return at.astimezone(ZoneInfo(timezone)).date()
 
 
-def award_for(solicitation: Any) -> Award | None:
+def award_for(solicitation: Solicitation) -> Award | None:
     return db.session.scalar(select(Award).where(Award.solicitation_id == solicitation.id))
 
 
-def publish_award(run: AllocationRun, user: Any) -> Award:
+def publish_award(run: AllocationRun, user: User | None) -> Award:
     """Publish a successful run: award rows, solicitation -> awarded, audit, mail to everyone."""
     # Serialise publishers of one solicitation: the second sees the first's award and stops.
     solicitation = db.session.get(
@@ -61,11 +58,11 @@ def publish_award(run: AllocationRun, user: Any) -> Award:
     )
     refusal = runs_allowed(solicitation)
     if refusal:
-        raise AllocationError(refusal)
+        raise conflict(refusal)
     if not run.publishable:
-        raise AllocationError("Only a run that succeeded with an allocation can be published.")
+        raise conflict("Only a run that succeeded with an allocation can be published.")
     if award_for(solicitation) is not None:
-        raise AllocationError("This solicitation already has an award.")
+        raise conflict("This solicitation already has an award.")
     instance, result = run_instance(run), run_result(run)
     published = now()
     starts_on = local_date(published, solicitation.consortium.timezone)
@@ -104,18 +101,7 @@ def publish_award(run: AllocationRun, user: Any) -> Award:
     return award
 
 
-def _emails(org_id: int) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(User.email)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == org_id, User.active.is_(True))
-            .order_by(User.email)
-        )
-    )
-
-
-def _notify_award(award: Award, instance: Any, result: Any) -> None:
+def _notify_award(award: Award, instance: Instance, result: Result) -> None:
     title = award.solicitation.title
     by_district = {c.district_id: c for c in award.contracts}
     reasons = {u.buyer: u.reason for u in result.unassigned}
@@ -133,8 +119,7 @@ def _notify_award(award: Award, instance: Any, result: Any) -> None:
                 f"The award of '{title}' is published. Your district was not placed in a group: "
                 f"{reasons.get(buyer.id, 'no reason recorded')}."
             )
-        for email in _emails(int(buyer.id)):
-            notify(email, f"Award published: {title}", body)
+        notify_members(int(buyer.id), f"Award published: {title}", body)
     groups_by_vendor: dict[int, list[AwardGroup]] = {}
     for group in award.groups:
         groups_by_vendor.setdefault(group.vendor_id, []).append(group)
@@ -145,36 +130,34 @@ def _notify_award(award: Award, instance: Any, result: Any) -> None:
             f"The award of '{title}' is published. You won {len(won)} group(s) with "
             f"{sum(len(g.contracts) for g in won)} district(s)."
         )
-        for email in _emails(bid_vendor):
-            notify(email, f"Award published: {title}", body)
+        notify_members(bid_vendor, f"Award published: {title}", body)
 
 
-def decide_contract(contract: Contract, user: Any, *, accept: bool) -> Contract:
+def decide_contract(contract: Contract, user: User | None, *, accept: bool) -> Contract:
     """Accept or decline within the window; refused after it or once decided."""
     db.session.refresh(contract, with_for_update=True)  # a concurrent decision is seen, not lost
     at = now()
     if at > contract.accept_by:
-        raise AwardError(
+        raise conflict(
             f"The acceptance window closed on {contract.accept_by:%Y-%m-%d %H:%M} UTC: "
             "this contract can no longer be accepted or declined."
         )
     action = "accept" if accept else "decline"
     status = next_contract_status(contract.status, action)
     if status is None:
-        raise AwardError(f"This contract is already {contract.status}.")
+        raise conflict(f"This contract is already {contract.status}.")
     before = contract.audit_state()
     contract.status = status
     contract.decided_at = at
     contract.decided_by_id = getattr(user, "id", None)
     record(f"contract.{status}", contract, before=before, after=contract.audit_state())
     title = contract.award.solicitation.title
-    for email in _emails(contract.district_id):
-        notify(
-            email,
-            f"Contract {status}: {title}",
-            f"{contract.district.name} {status} "
-            f"its contract for '{title}' ({contract.quantity} seats, ${contract.amount / 100:,.2f}).",
-        )
+    notify_members(
+        contract.district_id,
+        f"Contract {status}: {title}",
+        f"{contract.district.name} {status} "
+        f"its contract for '{title}' ({contract.quantity} seats, ${contract.amount / 100:,.2f}).",
+    )
     return contract
 
 
@@ -188,7 +171,7 @@ def lapse_overdue_contracts() -> list[Contract]:
     overdue = list(
         db.session.scalars(
             select(Contract)
-            .where(Contract.status == "pending", Contract.accept_by < at)
+            .where(Contract.status == ContractStatus.pending, Contract.accept_by < at)
             .order_by(Contract.id)
             .with_for_update(skip_locked=True)  # two overlapping daily runs never lapse twice
         )
@@ -198,13 +181,12 @@ def lapse_overdue_contracts() -> list[Contract]:
         contract.status = next_contract_status(contract.status, "lapse")
         record("contract.lapsed", contract, before=before, after=contract.audit_state())
         title = contract.award.solicitation.title
-        for email in _emails(contract.district_id):
-            notify(
-                email,
-                f"Contract lapsed: {title}",
-                f"The acceptance window of your contract for "
-                f"'{title}' closed on {contract.accept_by:%Y-%m-%d} without a decision.",
-            )
+        notify_members(
+            contract.district_id,
+            f"Contract lapsed: {title}",
+            f"The acceptance window of your contract for "
+            f"'{title}' closed on {contract.accept_by:%Y-%m-%d} without a decision.",
+        )
     return overdue
 
 
@@ -214,7 +196,7 @@ def send_reminders() -> int:
     sent = 0
     due = db.session.scalars(
         select(Contract).where(
-            Contract.status == "pending",
+            Contract.status == ContractStatus.pending,
             Contract.signature_reminded_at.is_(None),
             Contract.accept_by >= at,
             Contract.accept_by <= at + timedelta(days=SIGNATURE_REMINDER_DAYS),
@@ -224,20 +206,19 @@ def send_reminders() -> int:
     )
     for contract in due:
         title = contract.award.solicitation.title
-        for email in _emails(contract.district_id):
-            notify(
-                email,
-                f"Signature due: {title}",
-                f"Please accept or decline your contract for "
-                f"'{title}' by {contract.accept_by:%Y-%m-%d %H:%M} UTC.",
-            )
+        notify_members(
+            contract.district_id,
+            f"Signature due: {title}",
+            f"Please accept or decline your contract for "
+            f"'{title}' by {contract.accept_by:%Y-%m-%d %H:%M} UTC.",
+        )
         contract.signature_reminded_at = at
         sent += 1
     today = local_date(at, "UTC")
     expiring = db.session.scalars(
         select(Contract)
         .where(
-            Contract.status == "accepted",
+            Contract.status == ContractStatus.accepted,
             Contract.expiry_reminded_at.is_(None),
             Contract.expires_on >= today,  # an already expired contract is not "expiring"
             Contract.expires_on <= today + timedelta(days=EXPIRY_REMINDER_DAYS),
@@ -247,13 +228,12 @@ def send_reminders() -> int:
     )
     for contract in expiring:
         title = contract.award.solicitation.title
-        for email in _emails(contract.district_id):
-            notify(
-                email,
-                f"Contract expiring: {title}",
-                f"Your contract for '{title}' with "
-                f"{contract.group.vendor.name} expires on {contract.expires_on:%Y-%m-%d}.",
-            )
+        notify_members(
+            contract.district_id,
+            f"Contract expiring: {title}",
+            f"Your contract for '{title}' with "
+            f"{contract.group.vendor.name} expires on {contract.expires_on:%Y-%m-%d}.",
+        )
         contract.expiry_reminded_at = at
         sent += 1
     db.session.flush()

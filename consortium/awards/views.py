@@ -6,21 +6,24 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consortium import charts
-from consortium.accounts.services import current_org
 from consortium.allocation.forms import ConfirmForm
 from consortium.allocation.views import json_download
 from consortium.awards import reports as award_reports
 from consortium.awards import services
 from consortium.awards.models import Award, AwardGroup, Contract
 from consortium.clock import now
+from consortium.commit_point import on_refusal
+from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
     can_decide_contract,
     can_manage_award,
     can_view_award_group,
     can_view_contract,
-    is_manager_of,
     require,
+    require_acting_district,
+    require_acting_vendor,
+    require_managed_consortium,
 )
 
 bp = Blueprint("awards", __name__)
@@ -57,8 +60,7 @@ def index():
 
 @bp.get("/awards/reports")
 def reports():
-    org = current_org()
-    require(org is not None and org.is_consortium and is_manager_of(current_user, org))
+    org = require_managed_consortium()
     awards = services.published_awards(org.id)
     return render_template(
         "awards/reports.html",
@@ -132,8 +134,7 @@ def report(award_id: int):
 
 @bp.get("/contracts")
 def my_contracts():
-    org = current_org()
-    require(org is not None and org.is_district)
+    org = require_acting_district()
     return render_template(
         "awards/contracts.html",
         district=org,
@@ -170,21 +171,20 @@ def decide(contract_id: int):
     if not form.validate() or decision not in ("accept", "decline"):
         flash("Choose accept or decline.", "error")
         return redirect(url_for("awards.contract", contract_id=contract.id), code=303)
-    try:
-        services.decide_contract(contract, current_user, accept=decision == "accept")
-    except services.AwardError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _contract_page(contract, form, 409)
-    db.session.commit()
+
+    def refused(error: DomainError):
+        flash(error.message, "error")
+        return _contract_page(contract, form, error.status)
+
+    on_refusal(refused)
+    services.decide_contract(contract, current_user, accept=decision == "accept")
     flash(f"Contract {contract.status}.", "success")
     return redirect(url_for("awards.contract", contract_id=contract.id), code=303)
 
 
 @bp.get("/vendor/groups")
 def my_groups():
-    org = current_org()
-    require(org is not None and org.is_vendor)
+    org = require_acting_vendor()
     return render_template("awards/groups.html", vendor=org, groups=services.vendor_groups(org.id))
 
 

@@ -1,11 +1,16 @@
-"""Whether a vendor's declarations meet a solicitation's requirements for one district (pure)."""
+"""Whether a vendor's declarations meet a solicitation's requirements for one district.
+
+`eligibility_problems` is the pure rule; `bid_is_eligible` applies it to a stored bid.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from consortium.accounts.models import ACCESSIBILITY_LEVELS as _LEVELS_STRONGEST_FIRST
-from consortium.accounts.models import VendorProfile
+from consortium.accounts.models import DistrictProfile, Organisation, VendorProfile
+from consortium.bids.models import Bid
+from consortium.extensions import db
 
 # Ordered from weakest to strongest: a declaration meets a requirement at or below it.
 ACCESSIBILITY_LEVELS = tuple(reversed(_LEVELS_STRONGEST_FIRST))
@@ -47,3 +52,24 @@ def eligibility_problems(
 def declaration_gaps(requirements: dict[str, Any] | None, declarations: Any) -> list[str]:
     """The problems that hold for every district (certifications, accessibility), not the DPA."""
     return eligibility_problems({**(requirements or {}), "dpa_required": False}, declarations, None)
+
+
+def _district_state(district: Organisation | DistrictProfile) -> str | None:
+    if isinstance(district, DistrictProfile):
+        return district.state
+    profile = district.district_profile
+    return profile.state if profile else None
+
+
+def vendor_declarations(vendor_id: int) -> VendorProfile | None:
+    """The vendor's compliance declarations (its VendorProfile), if it has one."""
+    return db.session.get(VendorProfile, vendor_id)
+
+
+def bid_is_eligible(bid: Bid, district: Organisation | DistrictProfile) -> bool:
+    """Whether `bid`'s vendor meets its solicitation's requirements for this district."""
+    return not eligibility_problems(
+        bid.solicitation.requirements,
+        vendor_declarations(bid.vendor_id),
+        _district_state(district),
+    )

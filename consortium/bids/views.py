@@ -8,35 +8,40 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from consortium.accounts.services import current_org
-from consortium.bids import services
-from consortium.bids.eligibility import declaration_gaps
+from consortium.allocation.adapter import version_offer
+from consortium.bids.demand import demand_of, open_for_bids
+from consortium.bids.eligibility import declaration_gaps, vendor_declarations
 from consortium.bids.forms import BidForm, ProductForm
 from consortium.bids.models import Bid, BidVersion, Product
+from consortium.bids.opening import open_bids, opened_bids, openings
+from consortium.bids.products import delete_product, save_product, vendor_products
+from consortium.bids.schedules import schedule_preview
+from consortium.bids.sealed import (
+    bid_deadline_passed,
+    counting_version,
+    find_bid,
+    submit_bid,
+    vendor_bids,
+    withdraw_bid,
+)
+from consortium.commit_point import flash_and_redirect, on_refusal
+from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
-    acting_vendor,
     can_bid,
     can_edit_product,
-    can_open_bids,
+    can_see_nonces,
     can_view_bid,
     can_view_demand,
-    can_view_solicitation,
-    is_manager_of,
-    is_member,
     require,
+    require_acting_vendor,
+    require_managed_consortium,
 )
-from consortium.procurement.models import Solicitation
+from consortium.procurement.loaders import get_solicitation
+from consortium.procurement.models import Solicitation, bids_are_open
 from consortium.procurement.services import describe_requirements, momentum
 
 bp = Blueprint("bids", __name__, url_prefix="/bids")
-
-
-def _vendor():
-    """The active organisation, which must be a vendor the user belongs to."""
-    vendor = acting_vendor(current_user)
-    require(vendor is not None)
-    return vendor
 
 
 def get_bid(bid_id: int) -> Bid:
@@ -47,46 +52,28 @@ def get_bid(bid_id: int) -> Bid:
     return bid
 
 
-def may_see_nonces(bid: Bid) -> bool:
-    """The secret nonces of a bid's receipt hashes: its own vendor's staff, others once opened.
-
-    (Others reach a bid page only through `can_view_bid`, i.e. the consortium's managers after
-    opening; this is the second lock on the one thing that would make a sealed hash checkable.)
-    """
-    return is_member(current_user, bid.vendor_id) or services.bids_are_open(bid.solicitation)
-
-
-def get_solicitation(solicitation_id: int) -> Solicitation:
-    solicitation = db.session.get(Solicitation, solicitation_id)
-    require(
-        solicitation is not None and can_view_solicitation(current_user, solicitation),
-        not_found=True,
-    )
-    return solicitation
-
-
 # --- products -------------------------------------------------------------------------
 
 
 @bp.get("/products")
 def products():
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     return render_template(
-        "bids/products.html", vendor=vendor, products=services.vendor_products(vendor.id)
+        "bids/products.html", vendor=vendor, products=vendor_products(vendor.id)
     )
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 def product_form(product_id: int | None = None):
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     product = None
     if product_id is not None:
         product = db.session.get(Product, product_id)
         require(product is not None and can_edit_product(current_user, product), not_found=True)
     form = ProductForm(obj=product)
     if form.validate_on_submit():
-        services.save_product(
+        save_product(
             vendor,
             product,
             name=form.name.data,
@@ -94,7 +81,6 @@ def product_form(product_id: int | None = None):
             sku=form.sku.data,
             description=form.description.data,
         )
-        db.session.commit()
         flash("Product saved.", "success")
         return redirect(url_for("bids.products"))
     status = 400 if request.method == "POST" else 200
@@ -103,16 +89,11 @@ def product_form(product_id: int | None = None):
 
 @bp.post("/products/<int:product_id>/delete")
 def product_delete(product_id: int):
-    _vendor()
+    require_acting_vendor()
     product = db.session.get(Product, product_id)
     require(product is not None and can_edit_product(current_user, product), not_found=True)
-    try:
-        services.delete_product(product)
-    except services.BidError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("bids.products"))
-    db.session.commit()
+    on_refusal(flash_and_redirect(url_for("bids.products")))
+    delete_product(product)
     flash("Product deleted.", "success")
     return redirect(url_for("bids.products"))
 
@@ -123,8 +104,8 @@ def product_delete(product_id: int):
 @bp.get("/demand")
 def demand():
     require(can_view_demand(current_user))
-    vendor = _vendor()
-    declarations = services.vendor_declarations(vendor.id)
+    vendor = require_acting_vendor()
+    declarations = vendor_declarations(vendor.id)
     rows = [
         (
             solicitation,
@@ -132,7 +113,7 @@ def demand():
             describe_requirements(solicitation.requirements),
             declaration_gaps(solicitation.requirements, declarations),
         )
-        for solicitation, demand in services.demand_of(services.open_for_bids())
+        for solicitation, demand in demand_of(open_for_bids())
     ]
     return render_template("bids/demand.html", rows=rows, declarations=declarations)
 
@@ -142,52 +123,23 @@ def demand():
 
 @bp.get("/")
 def my_bids():
-    vendor = _vendor()
-    return render_template("bids/my_bids.html", bids=services.vendor_bids(vendor.id))
+    vendor = require_acting_vendor()
+    return render_template("bids/my_bids.html", bids=vendor_bids(vendor.id))
 
 
 @bp.route("/solicitation/<int:solicitation_id>", methods=["GET", "POST"])
 def bid_form(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     require(can_bid(current_user, solicitation))
-    bid = services.find_bid(solicitation.id, vendor.id)
+    bid = find_bid(solicitation.id, vendor.id)
     latest = bid.latest if bid else None
     form = BidForm(data=_form_data(latest) if request.method == "GET" else None)
-    form.product.choices = [SelectChoice(p.id, p.name) for p in services.vendor_products(vendor.id)]
-    closed = services.bid_deadline_passed(solicitation)
-    preview = None
-    status = 200
-    if request.method == "POST":
-        if closed:
-            flash(
-                "The bid deadline has passed: bids can no longer be submitted or changed.", "error"
-            )
-            status = 409
-        elif form.validate_on_submit():
-            schedule = form.schedule()
-            if form.preview.data:
-                preview = _preview(schedule.as_offer(), solicitation)
-            else:
-                product = db.session.get(Product, form.product.data)
-                try:
-                    version = services.submit_bid(
-                        solicitation, vendor, current_user, product=product, schedule=schedule
-                    )
-                except services.BidError as error:
-                    db.session.rollback()
-                    flash(error.message, "error")
-                    status = 409
-                else:
-                    db.session.commit()
-                    flash(f"Bid received: version {version.number}.", "success")
-                    return redirect(
-                        url_for("bids.receipt", bid_id=version.bid_id, number=version.number)
-                    )
-        else:
-            status = 400
-    return (
-        render_template(
+    form.product.choices = [SelectChoice(p.id, p.name) for p in vendor_products(vendor.id)]
+    closed = bid_deadline_passed(solicitation)
+
+    def page(status: int = 200, preview: dict | None = None):
+        return render_template(
             "bids/bid_form.html",
             form=form,
             requirements=describe_requirements(solicitation.requirements),
@@ -196,9 +148,30 @@ def bid_form(solicitation_id: int):
             latest=latest,
             closed=closed,
             preview=preview,
-        ),
-        status,
+        ), status
+
+    if request.method != "POST":
+        return page()
+    if closed:
+        flash("The bid deadline has passed: bids can no longer be submitted or changed.", "error")
+        return page(409)
+    if not form.validate_on_submit():
+        return page(400)
+    schedule = form.schedule()
+    if form.preview.data:
+        return page(preview=_preview(schedule.as_offer(), solicitation))
+
+    def refused(error: DomainError):
+        flash(error.message, "error")
+        return page(error.status)
+
+    on_refusal(refused)
+    product = db.session.get(Product, form.product.data)
+    version = submit_bid(
+        solicitation, vendor, current_user, product=product, schedule=schedule
     )
+    flash(f"Bid received: version {version.number}.", "success")
+    return redirect(url_for("bids.receipt", bid_id=version.bid_id, number=version.number))
 
 
 def _form_data(version: BidVersion | None) -> dict | None:
@@ -217,28 +190,21 @@ def _form_data(version: BidVersion | None) -> dict | None:
 
 def _preview(offer, solicitation: Solicitation, *, manager: bool = False):
     """The tier ladder (committed seats marked, when they may be shown) and a price table."""
-    if manager:  # after opening: the consortium sees its own opt-ins anyway
-        seats = momentum(solicitation).seats
-    else:
-        seats = services.demand_of([solicitation])[0][1].seats
-    return services.schedule_preview(offer, seats)
+    # After opening the consortium sees its own opt-ins anyway; vendors see aggregate demand.
+    seats = momentum(solicitation).seats if manager else demand_of([solicitation])[0][1].seats
+    return schedule_preview(offer, seats)
 
 
 @bp.post("/solicitation/<int:solicitation_id>/withdraw")
 def bid_withdraw(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
-    vendor = _vendor()
+    vendor = require_acting_vendor()
     require(can_bid(current_user, solicitation))
-    bid = services.find_bid(solicitation.id, vendor.id)
+    bid = find_bid(solicitation.id, vendor.id)
     if bid is None:
         abort(404)
-    try:
-        services.withdraw_bid(bid, current_user)
-    except services.BidError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("bids.bid_form", solicitation_id=solicitation.id))
-    db.session.commit()
+    on_refusal(flash_and_redirect(url_for("bids.bid_form", solicitation_id=solicitation.id)))
+    withdraw_bid(bid, current_user)
     flash(
         "Bid withdrawn. It will not count unless you submit it again before the deadline.",
         "success",
@@ -250,15 +216,15 @@ def bid_withdraw(solicitation_id: int):
 def bid_detail(bid_id: int):
     bid = get_bid(bid_id)
     counting = (
-        services.counting_version(bid) if services.bid_deadline_passed(bid.solicitation) else None
+        counting_version(bid) if bid_deadline_passed(bid.solicitation) else None
     )
     return render_template(
         "bids/bid_detail.html",
         bid=bid,
         counting=counting,
-        deadline_passed=services.bid_deadline_passed(bid.solicitation),
-        opened=services.bids_are_open(bid.solicitation),
-        show_nonce=may_see_nonces(bid),
+        deadline_passed=bid_deadline_passed(bid.solicitation),
+        opened=bids_are_open(bid.solicitation),
+        show_nonce=can_see_nonces(current_user, bid),
     )
 
 
@@ -268,13 +234,13 @@ def receipt(bid_id: int, number: int):
     version = next((v for v in bid.versions if v.number == number), None)
     if version is None:
         abort(404)
-    offer = services.version_offer(bid, version)
+    offer = version_offer(bid, version)
     return render_template(
         "bids/receipt.html",
         bid=bid,
         version=version,
         preview=_preview(offer, bid.solicitation),
-        show_nonce=may_see_nonces(bid),
+        show_nonce=can_see_nonces(current_user, bid),
     )
 
 
@@ -284,33 +250,22 @@ def receipt(bid_id: int, number: int):
 @bp.get("/opening")
 def opening_index():
     """The manager's list: solicitations whose bids wait to be opened, and opened ones."""
-    consortium = current_org()
-    require(
-        consortium is not None
-        and consortium.is_consortium
-        and is_manager_of(current_user, consortium)
-    )
+    consortium = require_managed_consortium()
     return render_template(
-        "bids/opening_index.html", rows=services.openings(consortium), consortium=consortium
+        "bids/opening_index.html", rows=openings(consortium), consortium=consortium
     )
 
 
 @bp.route("/opening/<int:solicitation_id>", methods=["GET", "POST"])
 def opening(solicitation_id: int):
-    solicitation = get_solicitation(solicitation_id)
-    require(can_open_bids(current_user, solicitation))
-    deadline_passed = services.bid_deadline_passed(solicitation)
+    solicitation = get_solicitation(solicitation_id, manage=True)  # its managers open bids
+    deadline_passed = bid_deadline_passed(solicitation)
     if request.method == "POST":
-        try:
-            services.open_bids(solicitation)
-        except services.BidError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("bids.opening", solicitation_id=solicitation.id))
-        db.session.commit()
+        on_refusal(flash_and_redirect(url_for("bids.opening", solicitation_id=solicitation.id)))
+        open_bids(solicitation)
         flash("Bids opened.", "success")
         return redirect(url_for("bids.opening", solicitation_id=solicitation.id))
-    opened = services.opened_bids(solicitation) if services.bids_are_open(solicitation) else None
+    opened = opened_bids(solicitation) if bids_are_open(solicitation) else None
     return render_template(
         "bids/opening.html",
         solicitation=solicitation,

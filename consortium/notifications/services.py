@@ -7,19 +7,20 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from functools import partial
 
 from flask import current_app
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from consortium.accounts.models import Membership, Organisation, User
 from consortium.clock import now
 from consortium.config import Settings
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage, OutboxStatus
+from consortium.transaction import after_commit, transaction_consortium
 
 log = logging.getLogger("consortium.mail")
-
-_PENDING_KEY = "consortium.outbox_pending"
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,6 @@ def notify(
     receipt, say) belongs to no consortium: only its recipient reads it there. `sensitive`
     mail (sign-in links) never shows its body there.
     """
-    from consortium.audit.services import last_consortium_in_transaction
-
     smtp = bool(current_app.config.get("SMTP_HOST"))
     message = OutboxMessage(
         to=to.strip().lower(),
@@ -93,29 +92,35 @@ def notify(
         if personal
         else consortium_id
         if consortium_id is not None
-        else last_consortium_in_transaction(),
+        else transaction_consortium(),
         sensitive=sensitive,
         status=OutboxStatus.queued if smtp else OutboxStatus.logged,
     )
     db.session.add(message)
     db.session.flush()
-    session = db.session()
-    session.info.setdefault(_PENDING_KEY, []).append(
-        Mail(message.id, message.to, message.subject, message.body)
-    )
+    after_commit(partial(deliver, [Mail(message.id, message.to, message.subject, message.body)]))
     return message
 
 
-@event.listens_for(Session, "after_commit")
-def _deliver_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING_KEY, None)
-    if pending:
-        deliver(pending)
+def member_emails(org: Organisation | int, *, active_only: bool = True) -> list[str]:
+    """The addresses of an organisation's people, in order: where its mail goes."""
+    return list(db.session.scalars(_emails_of(org, active_only=active_only).order_by(User.email)))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+def _emails_of(org: Organisation | int, *, active_only: bool = True):
+    org_id = org.id if isinstance(org, Organisation) else org
+    stmt = (
+        select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == org_id)
+    )
+    return stmt.where(User.active.is_(True)) if active_only else stmt
+
+
+def notify_members(org: Organisation | int, subject: str, body: str) -> None:
+    """Mail everyone active in an organisation (a district's staff, a consortium's managers)."""
+    for email in member_emails(org):
+        notify(email, subject, body)
 
 
 def deliver(mails: list[Mail]) -> None:
@@ -180,26 +185,24 @@ class OutboxEntry:
         )
 
 
-def outbox_for(user, org, *, limit: int = 200) -> list[OutboxEntry]:
-    """What `user` acting for `org` may read, newest first, sign-in links withheld.
+def consortium_outbox(consortium: Organisation, *, limit: int = 200) -> list[OutboxEntry]:
+    """A consortium's mail and personal mail to its own staff, newest first, links withheld.
 
-    Managers: their consortium's mail, and personal mail to their own staff. Everyone (in
-    demo mode): mail addressed to them.
+    For its managers: the view decides who that is (policy), this only reads.
     """
-    from consortium.accounts.models import Membership, User
-    from consortium.policy import is_manager_of
+    staff = _emails_of(consortium, active_only=False)
+    visible = or_(
+        OutboxMessage.consortium_id == consortium.id,
+        and_(OutboxMessage.consortium_id.is_(None), OutboxMessage.to.in_(staff)),
+    )
+    return _entries(visible, limit)
 
-    if org is not None and org.is_consortium and is_manager_of(user, org):
-        staff = (
-            select(User.email)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == org.id)
-        )
-        visible = or_(
-            OutboxMessage.consortium_id == org.id,
-            and_(OutboxMessage.consortium_id.is_(None), OutboxMessage.to.in_(staff)),
-        )
-    else:
-        visible = OutboxMessage.to == user.email
+
+def personal_outbox(email: str, *, limit: int = 200) -> list[OutboxEntry]:
+    """Mail addressed to `email` (what a district or vendor reads in demo mode), newest first."""
+    return _entries(OutboxMessage.to == email.strip().lower(), limit)
+
+
+def _entries(visible, limit: int) -> list[OutboxEntry]:
     stmt = select(OutboxMessage).where(visible).order_by(OutboxMessage.id.desc()).limit(limit)
     return [OutboxEntry.of(message) for message in db.session.execute(stmt).scalars()]

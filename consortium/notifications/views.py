@@ -6,8 +6,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from consortium import policy
-from consortium.accounts.services import current_org
-from consortium.notifications.services import outbox_for
+from consortium.context import current_org
+from consortium.notifications.services import consortium_outbox, personal_outbox
 
 bp = Blueprint("notifications", __name__, url_prefix="/outbox")
 
@@ -16,4 +16,8 @@ bp = Blueprint("notifications", __name__, url_prefix="/outbox")
 def outbox():
     org = current_org()
     policy.require(policy.can_read_outbox(current_user, org))
-    return render_template("notifications/outbox.html", messages=outbox_for(current_user, org))
+    if policy.can_manage_consortium(current_user, org):
+        messages = consortium_outbox(org)
+    else:
+        messages = personal_outbox(current_user.email)
+    return render_template("notifications/outbox.html", messages=messages)

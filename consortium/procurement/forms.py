@@ -33,8 +33,8 @@ from wtforms.validators import (
 
 from consortium.accounts.forms import MultiCheckboxField, options
 from consortium.accounts.models import CERTIFICATIONS
+from consortium.procurement.grouping import PolicyChoices
 from consortium.procurement.models import Solicitation
-from consortium.procurement.services import PolicyChoices
 
 CATEGORIES = (
     "Learning management system",
@@ -125,7 +125,94 @@ class DeadlinesForm(FlaskForm):
         }
 
 
-class SolicitationForm(DeadlinesForm):
+class GroupingPolicyForm(FlaskForm):
+    """The grouping policy of ALLOCATION.md as plain choices: on a solicitation (its default)
+    and on each allocation run (a scenario). `PolicyChoices` maps it to the policy object."""
+
+    enrollment_max_ratio = DecimalField(
+        "Enrollment: largest at most N times the smallest", places=2,
+        validators=[Optional(), NumberRange(min=1, max=10_000, message="At least 1 (leave empty for no rule).")],
+        description="Leave empty to group districts of any size together.",
+    )
+    mbps_max_ratio = DecimalField(
+        "Broadband per student: largest at most N times the smallest", places=2,
+        validators=[Optional(), NumberRange(min=1, max=10_000, message="At least 1 (leave empty for no rule).")],
+        description="Leave empty to ignore connectivity.",
+    )
+    mbps_max_spread = DecimalField(
+        "Broadband per student: largest at most N Mbps more than the smallest", places=2,
+        validators=[Optional(), NumberRange(min=0, max=10_000, message="Zero or more (leave empty for no rule).")],
+        description="A difference instead of a ratio; leave empty for no rule.",
+    )
+    same_locale = BooleanField("Same locale (rural, town, suburban, urban) in a group")
+    same_state = BooleanField("Same state or province in a group")
+    min_group_size = IntegerField(
+        "Smallest group (districts)", default=1,
+        validators=[InputRequired(message="Enter the smallest group size."),
+                    NumberRange(min=1, max=10_000, message="At least 1.")],
+    )
+    max_group_size = IntegerField(
+        "Largest group (districts)",
+        validators=[Optional(), NumberRange(min=1, max=10_000, message="At least 1.")],
+        description="Leave empty for no limit.",
+    )
+    individual_rationality = BooleanField(
+        "No district pays more in its group than alone", default=True
+    )
+    time_limit_s = IntegerField(
+        "Solver time limit (seconds)", default=60,
+        validators=[InputRequired(message="Enter the solver's time limit."),
+                    NumberRange(min=1, max=3_600, message="Between 1 and 3,600 seconds.")],
+    )
+    mip_gap_pct = DecimalField(
+        "Solver optimality gap (%)", default=Decimal("0.1"), places=3,
+        validators=[InputRequired(message="Enter the optimality gap in percent."),
+                    NumberRange(min=0, max=50, message="Between 0%% and 50%%.")],
+        description="The solver stops once its total is proven within this distance of the best.",
+    )
+
+    def validate_max_group_size(self, field) -> None:
+        low = self.min_group_size.data
+        if field.data is not None and low is not None and field.data < low:
+            raise ValidationError("Cannot be smaller than the smallest group.")
+
+    def validate_mbps_max_spread(self, field) -> None:
+        if field.data is not None and self.mbps_max_ratio.data is not None:
+            raise ValidationError("Choose a ratio or a difference for broadband, not both.")
+
+    def policy_choices(self) -> PolicyChoices:
+        return PolicyChoices(
+            enrollment_max_ratio=_float(self.enrollment_max_ratio.data),
+            mbps_max_ratio=_float(self.mbps_max_ratio.data),
+            mbps_max_spread=_float(self.mbps_max_spread.data),
+            same_locale=self.same_locale.data,
+            same_state=self.same_state.data,
+            min_group_size=self.min_group_size.data,
+            max_group_size=self.max_group_size.data,
+            individual_rationality=self.individual_rationality.data,
+            time_limit_s=self.time_limit_s.data,
+            mip_gap=float(self.mip_gap_pct.data) / 100,
+        )
+
+    @staticmethod
+    def data_from_policy(policy: dict[str, Any] | None) -> dict[str, Any]:
+        """The fields' values for a stored policy (defaults for what it leaves out)."""
+        choices = PolicyChoices.from_policy(policy)
+        return {
+            "enrollment_max_ratio": _decimal(choices.enrollment_max_ratio),
+            "mbps_max_ratio": _decimal(choices.mbps_max_ratio),
+            "mbps_max_spread": _decimal(choices.mbps_max_spread),
+            "same_locale": choices.same_locale,
+            "same_state": choices.same_state,
+            "min_group_size": choices.min_group_size,
+            "max_group_size": choices.max_group_size,
+            "individual_rationality": choices.individual_rationality,
+            "time_limit_s": int(choices.time_limit_s),
+            "mip_gap_pct": Decimal(str(choices.mip_gap * 100)),
+        }
+
+
+class SolicitationForm(DeadlinesForm, GroupingPolicyForm):
     """Everything of a draft solicitation, the grouping policy as plain choices."""
 
     title = StringField(
@@ -178,63 +265,7 @@ class SolicitationForm(DeadlinesForm):
         default="WCAG 2.1 AA",
     )
 
-    # Grouping policy (ALLOCATION.md).
-    enrollment_max_ratio = DecimalField(
-        "Enrollment: largest at most N times the smallest", places=2,
-        validators=[Optional(), NumberRange(min=1, max=10_000, message="At least 1 (leave empty for no rule).")],
-        description="Leave empty to group districts of any size together.",
-    )
-    mbps_max_ratio = DecimalField(
-        "Broadband per student: largest at most N times the smallest", places=2,
-        validators=[Optional(), NumberRange(min=1, max=10_000, message="At least 1 (leave empty for no rule).")],
-        description="Leave empty to ignore connectivity.",
-    )
-    same_locale = BooleanField("Same locale (rural, town, suburban, urban) in a group")
-    same_state = BooleanField("Same state or province in a group")
-    min_group_size = IntegerField(
-        "Smallest group (districts)", default=1,
-        validators=[InputRequired(message="Enter the smallest group size."),
-                    NumberRange(min=1, max=10_000, message="At least 1.")],
-    )
-    max_group_size = IntegerField(
-        "Largest group (districts)",
-        validators=[Optional(), NumberRange(min=1, max=10_000, message="At least 1.")],
-        description="Leave empty for no limit.",
-    )
-    individual_rationality = BooleanField(
-        "No district pays more in its group than alone", default=True
-    )
-    time_limit_s = IntegerField(
-        "Solver time limit (seconds)", default=60,
-        validators=[InputRequired(message="Enter the solver's time limit."),
-                    NumberRange(min=1, max=3_600, message="Between 1 and 3,600 seconds.")],
-    )
-    mip_gap_pct = DecimalField(
-        "Solver optimality gap (%)", default=Decimal("0.1"), places=3,
-        validators=[InputRequired(message="Enter the optimality gap in percent."),
-                    NumberRange(min=0, max=50, message="Between 0%% and 50%%.")],
-        description="The solver stops once its total is proven within this distance of the best.",
-    )
-
     clause_ids = MultiCheckboxField("Clauses from the library", coerce=int, validate_choice=True)
-
-    def validate_max_group_size(self, field) -> None:
-        low = self.min_group_size.data
-        if field.data is not None and low is not None and field.data < low:
-            raise ValidationError("Cannot be smaller than the smallest group.")
-
-    def policy_choices(self) -> PolicyChoices:
-        return PolicyChoices(
-            enrollment_max_ratio=_float(self.enrollment_max_ratio.data),
-            mbps_max_ratio=_float(self.mbps_max_ratio.data),
-            same_locale=self.same_locale.data,
-            same_state=self.same_state.data,
-            min_group_size=self.min_group_size.data,
-            max_group_size=self.max_group_size.data,
-            individual_rationality=self.individual_rationality.data,
-            time_limit_s=self.time_limit_s.data,
-            mip_gap=float(self.mip_gap_pct.data) / 100,
-        )
 
     def values(self) -> dict[str, Any]:
         """The service's input (call after validate())."""
@@ -260,10 +291,10 @@ class SolicitationForm(DeadlinesForm):
 
     @staticmethod
     def data_from(solicitation: Solicitation, tz: str) -> dict[str, Any]:
-        choices = PolicyChoices.from_policy(solicitation.policy)
         requirements = solicitation.requirements or {}
         return {
             **DeadlinesForm.data_from(solicitation, tz),
+            **GroupingPolicyForm.data_from_policy(solicitation.policy),
             "title": solicitation.title,
             "category": solicitation.category,
             "unit": solicitation.unit,
@@ -275,15 +306,6 @@ class SolicitationForm(DeadlinesForm):
             "dpa_required": bool(requirements.get("dpa_required")),
             "certifications": list(requirements.get("certifications") or []),
             "accessibility": requirements.get("accessibility") or "",
-            "enrollment_max_ratio": _decimal(choices.enrollment_max_ratio),
-            "mbps_max_ratio": _decimal(choices.mbps_max_ratio),
-            "same_locale": choices.same_locale,
-            "same_state": choices.same_state,
-            "min_group_size": choices.min_group_size,
-            "max_group_size": choices.max_group_size,
-            "individual_rationality": choices.individual_rationality,
-            "time_limit_s": int(choices.time_limit_s),
-            "mip_gap_pct": Decimal(str(choices.mip_gap * 100)),
             "clause_ids": [link.clause_id for link in solicitation.clause_links],
         }
 

@@ -1,6 +1,8 @@
 """The grouping policy as a manager sets it, and policy and requirements in plain words.
 
-Pure: the policy object is ALLOCATION.md's, passed to the optimiser as is.
+Pure: the policy object is ALLOCATION.md's, passed to the optimiser as is. `PolicyChoices`
+is the one mapping between that object and the choices a manager makes; the one form for
+those choices is `procurement.forms.GroupingPolicyForm` (solicitations and allocation runs).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class PolicyChoices:
 
     enrollment_max_ratio: float | None = None
     mbps_max_ratio: float | None = None
+    mbps_max_spread: float | None = None  # largest - smallest Mbps per student
     same_locale: bool = False
     same_state: bool = False
     min_group_size: int = 1
@@ -38,6 +41,10 @@ class PolicyChoices:
             similarity.append({"feature": "enrollment", "max_ratio": float(self.enrollment_max_ratio)})
         if self.mbps_max_ratio is not None:
             similarity.append({"feature": "mbps_per_student", "max_ratio": float(self.mbps_max_ratio)})
+        if self.mbps_max_spread is not None:
+            similarity.append(
+                {"feature": "mbps_per_student", "max_spread": float(self.mbps_max_spread)}
+            )
         if self.same_locale:
             similarity.append({"feature": "locale", "same": True})
         if self.same_state:
@@ -61,6 +68,8 @@ class PolicyChoices:
                 values["enrollment_max_ratio"] = rule["max_ratio"]
             elif feature == "mbps_per_student" and rule.get("max_ratio") is not None:
                 values["mbps_max_ratio"] = rule["max_ratio"]
+            elif feature == "mbps_per_student" and rule.get("max_spread") is not None:
+                values["mbps_max_spread"] = rule["max_spread"]
             elif feature == "locale" and rule.get("same"):
                 values["same_locale"] = True
             elif feature == "state" and rule.get("same"):

@@ -84,6 +84,11 @@ def phase(solicitation: HasDeadlines, now: datetime) -> str:
     }[status]
 
 
+def bids_are_open(solicitation: HasDeadlines) -> bool:
+    """A manager opened the bids (they stay open once awarded)."""
+    return solicitation.status in (SolicitationStatus.bids_opened, SolicitationStatus.awarded)
+
+
 def allowed_transitions(solicitation: HasDeadlines, now: datetime) -> frozenset[SolicitationStatus]:
     """Stored statuses reachable from here at `now`."""
     status = SolicitationStatus(solicitation.status)

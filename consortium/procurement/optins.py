@@ -19,17 +19,16 @@ from consortium.accounts.models import (
     Affiliation,
     AffiliationStatus,
     DistrictProfile,
-    Membership,
     Organisation,
     OrgKind,
-    User,
 )
 from consortium.audit.services import record
 from consortium.clock import now
+from consortium.errors import DomainError, conflict, forbidden
 from consortium.extensions import db
 from consortium.filters import localtime, money
+from consortium.notifications.services import notify_members
 from consortium.policy import is_verified_member
-from consortium.procurement.errors import NotVerified, OptInClosed, ProcurementError, StaleOptIn
 from consortium.procurement.models import (
     OptIn,
     OptInStatus,
@@ -61,18 +60,18 @@ def _existing(solicitation_id: int, district_id: int) -> OptIn | None:
 
 def _check_may_change(district: Organisation, solicitation: Solicitation) -> None:
     if not district.is_district:
-        raise ProcurementError("Only a district can opt in.")
+        raise DomainError("Only a district can opt in.")
     at = now()
     if not accepts_opt_ins(solicitation, at):
         if solicitation.status in (SolicitationStatus.open, SolicitationStatus.closed):
             tz = solicitation.consortium.timezone
-            raise OptInClosed(
+            raise conflict(
                 f"The opt-in deadline passed on {localtime(solicitation.opt_in_deadline, tz)}; "
                 "opt-ins can no longer be made, changed or withdrawn."
             )
-        raise OptInClosed(f"This solicitation is {phase(solicitation, at)}; it does not take opt-ins.")
+        raise conflict(f"This solicitation is {phase(solicitation, at)}; it does not take opt-ins.")
     if not is_verified_member(district, solicitation.consortium_id):
-        raise NotVerified(
+        raise forbidden(
             f"{district.name} must be verified by {solicitation.consortium.name} before it can opt in."
         )
 
@@ -82,7 +81,7 @@ def _check_version(opt_in: OptIn | None, expected_version: int | None) -> None:
         return
     current = opt_in.version if opt_in is not None else 0
     if current != expected_version:
-        raise StaleOptIn(
+        raise conflict(
             "Your district's opt-in changed since you loaded this page (perhaps a colleague "
             "changed it). Review the current opt-in and submit again."
         )
@@ -99,12 +98,12 @@ def upsert_opt_in(
     """Opt in, change, or re-join: one live row per district, serialised on the solicitation row.
 
     `ceiling` is the maximum unit price in cents (None: no ceiling). `expected_version` is the
-    version the form showed (0 for none); a mismatch raises StaleOptIn and changes nothing.
+    version the form showed (0 for none); a mismatch is refused (409) and changes nothing.
     """
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise ProcurementError("Quantity must be a whole number of at least 1.", field="quantity")
+        raise DomainError("Quantity must be a whole number of at least 1.", field="quantity")
     if ceiling is not None and (not isinstance(ceiling, int) or ceiling < 0):
-        raise ProcurementError("The price ceiling cannot be negative.", field="max_unit_price")
+        raise DomainError("The price ceiling cannot be negative.", field="max_unit_price")
     solicitation = _lock(solicitation)
     _check_may_change(district, solicitation)
     opt_in = _existing(solicitation.id, district.id)
@@ -167,7 +166,7 @@ def withdraw_opt_in(
     try:
         action = opt_in_move(opt_in.status if opt_in else None, OptInStatus.withdrawn)
     except ValueError:
-        raise ProcurementError(f"{district.name} has no live opt-in to withdraw.") from None
+        raise DomainError(f"{district.name} has no live opt-in to withdraw.") from None
     before = opt_in.audit_state()
     opt_in.status = OptInStatus.withdrawn
     opt_in.version += 1
@@ -176,7 +175,7 @@ def withdraw_opt_in(
     record(action, opt_in, before=before, after=opt_in.audit_state(),
            consortium_id=solicitation.consortium_id)
     tz = solicitation.consortium.timezone
-    notify_district(
+    notify_members(
         district,
         f"Opt-in withdrawn: {solicitation.title}",
         f"{district.name} withdrew from \"{solicitation.title}\" ({solicitation.consortium.name}).\n"
@@ -192,7 +191,7 @@ def _confirm(opt_in: OptIn, solicitation: Solicitation, subject: str) -> None:
         if opt_in.max_unit_amount is not None
         else "no price ceiling"
     )
-    notify_district(
+    notify_members(
         opt_in.district,
         f"{subject}: {solicitation.title}",
         f"{opt_in.district.name} is in for {opt_in.quantity:,} x {solicitation.unit} "
@@ -200,19 +199,6 @@ def _confirm(opt_in: OptIn, solicitation: Solicitation, subject: str) -> None:
         "You commit to buy only if the awarded unit price is within your ceiling.\n"
         f"You can change or withdraw until {localtime(solicitation.opt_in_deadline, tz)}.",
     )
-
-
-def notify_district(district: Organisation, subject: str, body: str) -> None:
-    from consortium.notifications.services import notify
-
-    emails = db.session.scalars(
-        select(User.email)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == district.id, User.active.is_(True))
-        .order_by(User.email)
-    )
-    for email in emails:
-        notify(email, subject, body)
 
 
 REMINDER_WINDOW = timedelta(days=2)
@@ -243,7 +229,7 @@ def send_deadline_reminders(window: timedelta = REMINDER_WINDOW) -> list[Solicit
         deadline = localtime(solicitation.opt_in_deadline, tz)
         live = {o.district_id: o for o in live_opt_ins(solicitation)}
         for opt_in in live.values():
-            notify_district(
+            notify_members(
                 opt_in.district,
                 f"Opt-in deadline approaching: {solicitation.title}",
                 f"{opt_in.district.name} is in for {opt_in.quantity:,} x {solicitation.unit} in "
@@ -264,7 +250,7 @@ def send_deadline_reminders(window: timedelta = REMINDER_WINDOW) -> list[Solicit
         )
         invited = [d for d in invited if d.id not in live]
         for district in invited:
-            notify_district(
+            notify_members(
                 district,
                 f"Last days to join: {solicitation.title}",
                 f"{solicitation.consortium.name} closes opt-ins for \"{solicitation.title}\" on "

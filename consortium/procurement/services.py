@@ -1,9 +1,9 @@
 """Procurement services: solicitations and their lifecycle, the clause library.
 
-Services add and flush, never commit; the view commits once. Every state change writes an
-audit event in the same transaction. Opt-ins live in `optins`, aggregates in `momentum`, the
-grouping policy in `grouping`; their public names are re-exported here, so callers import
-everything procurement offers from this one module.
+Services add and flush, never commit (the request's commit point does), and refuse with
+DomainError. Every state change writes an audit event in the same transaction. Opt-ins live
+in `optins`, aggregates in `momentum`, the grouping policy in `grouping`; their public names
+are re-exported here, so callers import everything procurement offers from this one module.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from sqlalchemy import select
 from consortium.accounts.models import Organisation
 from consortium.audit.services import record
 from consortium.clock import now
+from consortium.errors import DomainError, conflict
 from consortium.extensions import db
 from consortium.filters import localtime
-from consortium.procurement.errors import NotVerified, OptInClosed, ProcurementError, StaleOptIn
+from consortium.notifications.services import notify_members
 from consortium.procurement.grouping import (
     DEFAULT_POLICY,
     PolicyChoices,
@@ -54,7 +55,6 @@ from consortium.procurement.optins import (
     all_opt_ins,
     district_opt_ins,
     live_opt_ins,
-    notify_district,
     opt_in_of,
     opt_ins_csv,
     send_deadline_reminders,
@@ -64,8 +64,7 @@ from consortium.procurement.optins import (
 
 __all__ = [
     "ADMIN_FEE_BPS_MAX", "DEFAULT_POLICY", "ENROLLMENT_BANDS", "REMINDER_WINDOW",
-    "Bucket", "Momentum", "NotVerified", "OptInClosed", "PolicyChoices", "ProcurementError",
-    "SolicitationSummary", "StaleOptIn",
+    "Bucket", "Momentum", "PolicyChoices", "SolicitationSummary",
     "all_opt_ins", "cancel", "clause_library", "create_clause", "create_solicitation",
     "describe_policy", "describe_requirements", "district_opt_ins", "enrollment_band",
     "extend_deadlines", "live_opt_ins", "momenta", "momentum", "open_solicitations",
@@ -123,21 +122,21 @@ EDITABLE_FIELDS = (
 def _check_fields(values: dict[str, Any]) -> None:
     """The rules the database also enforces, as messages naming the field."""
     if values["bid_deadline"] < values["opt_in_deadline"]:
-        raise ProcurementError(
+        raise DomainError(
             "The bid deadline cannot be before the opt-in deadline: vendors bid on the final demand.",
             field="bid_deadline",
         )
     if not 0 <= values["admin_fee_bps"] <= ADMIN_FEE_BPS_MAX:
-        raise ProcurementError("The admin fee must be between 0% and 20%.", field="admin_fee")
+        raise DomainError("The admin fee must be between 0% and 20%.", field="admin_fee")
     if values["currency"] not in CURRENCIES:
-        raise ProcurementError("Choose USD or CAD.", field="currency")
+        raise DomainError("Choose USD or CAD.", field="currency")
 
 
 def _set_clauses(solicitation: Solicitation, clause_ids: Sequence[int]) -> None:
     wanted = list(dict.fromkeys(int(i) for i in clause_ids))
     library = {c.id for c in clause_library(solicitation.consortium)}
     if not set(wanted) <= library:
-        raise ProcurementError("Choose clauses from this consortium's library.", field="clause_ids")
+        raise DomainError("Choose clauses from this consortium's library.", field="clause_ids")
     existing = {link.clause_id: link for link in solicitation.clause_links}
     solicitation.clause_links = [
         existing.get(cid) or SolicitationClause(clause_id=cid) for cid in wanted
@@ -169,7 +168,7 @@ def update_draft(
 ) -> Solicitation:
     """Edit everything of a draft; a published solicitation only moves its deadlines."""
     if solicitation.status != SolicitationStatus.draft:
-        raise ProcurementError("Only a draft can be edited; a published solicitation can only extend its deadlines.")
+        raise DomainError("Only a draft can be edited; a published solicitation can only extend its deadlines.")
     values = {key: values[key] for key in EDITABLE_FIELDS}
     _check_fields(values)
     before = solicitation.audit_state()
@@ -187,7 +186,7 @@ def extend_deadlines(
 ) -> Solicitation:
     """Move the deadlines of a published solicitation later; a deadline that passed stays fixed."""
     if solicitation.status != SolicitationStatus.open:
-        raise ProcurementError("Deadlines can only be extended while the solicitation is open.")
+        raise DomainError("Deadlines can only be extended while the solicitation is open.")
     at = now()
     for field, old, new in (
         ("opt_in_deadline", solicitation.opt_in_deadline, opt_in_deadline),
@@ -197,15 +196,15 @@ def extend_deadlines(
             continue
         label = "opt-in" if field == "opt_in_deadline" else "bid"
         if old <= at:
-            raise ProcurementError(
+            raise DomainError(
                 f"The {label} deadline has passed; it can no longer be changed.", field=field
             )
         if new < old:
-            raise ProcurementError(
+            raise DomainError(
                 f"A published {label} deadline can only be extended, not shortened.", field=field
             )
     if bid_deadline < opt_in_deadline:
-        raise ProcurementError(
+        raise DomainError(
             "The bid deadline cannot be before the opt-in deadline.", field="bid_deadline"
         )
     before = solicitation.audit_state()
@@ -219,7 +218,7 @@ def extend_deadlines(
         solicitation.opt_in_reminder_sent_at = None  # remind again before the new deadline
         shown = localtime(opt_in_deadline, solicitation.consortium.timezone)
         for opt_in in live_opt_ins(solicitation):
-            notify_district(
+            notify_members(
                 opt_in.district,
                 f"Opt-in deadline extended: {solicitation.title}",
                 f"{solicitation.consortium.name} extended the opt-in deadline of "
@@ -234,7 +233,7 @@ def transition(solicitation: Solicitation, to: SolicitationStatus | str) -> Soli
     to = SolicitationStatus(to)
     at = now()
     if to not in allowed_transitions(solicitation, at):
-        raise ProcurementError(
+        raise conflict(
             f"A solicitation that is {phase(solicitation, at)} cannot become {to.value.replace('_', ' ')}."
         )
     before = {"status": solicitation.status}
@@ -257,12 +256,12 @@ def publish(solicitation: Solicitation) -> Solicitation:
     at = now()
     if solicitation.status == SolicitationStatus.draft:
         if solicitation.opt_in_deadline <= at:
-            raise ProcurementError(
+            raise conflict(
                 "The opt-in deadline has passed; set a future deadline before publishing.",
                 field="opt_in_deadline",
             )
         if solicitation.bid_deadline <= at:
-            raise ProcurementError(
+            raise conflict(
                 "The bid deadline has passed; set a future deadline before publishing.",
                 field="bid_deadline",
             )
@@ -275,7 +274,7 @@ def cancel(solicitation: Solicitation) -> Solicitation:
     transition(solicitation, SolicitationStatus.cancelled)
     if was_open:
         for opt_in in live_opt_ins(solicitation):
-            notify_district(
+            notify_members(
                 opt_in.district,
                 f"Cancelled: {solicitation.title}",
                 f"{solicitation.consortium.name} cancelled the solicitation "

@@ -8,18 +8,20 @@ import click
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from consortium.accounts.services import current_org
 from consortium.bids.demand import MIN_CELL, vendor_demand
 from consortium.clock import now
+from consortium.commit_point import Answer, mark_field, on_refusal
+from consortium.context import current_org
+from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
     can_edit_clause,
-    can_manage_procurement,
     can_manage_solicitation,
     can_opt_in_for,
-    can_view_solicitation,
     is_verified_member,
     require,
+    require_acting_district,
+    require_managed_consortium,
 )
 from consortium.procurement import services
 from consortium.procurement.forms import (
@@ -30,6 +32,7 @@ from consortium.procurement.forms import (
     SolicitationForm,
     WithdrawForm,
 )
+from consortium.procurement.loaders import get_solicitation
 from consortium.procurement.models import (
     Clause,
     Solicitation,
@@ -38,6 +41,7 @@ from consortium.procurement.models import (
     allowed_transitions,
     phase,
 )
+from consortium.transaction import atomic
 
 bp = Blueprint("procurement", __name__)
 
@@ -49,34 +53,11 @@ bp.add_app_template_filter(vendor_demand, "public_demand")
 bp.add_app_template_global(MIN_CELL, "DEMAND_MIN_CELL")
 
 
-def get_solicitation(solicitation_id: int, *, manage: bool = False) -> Solicitation:
-    """Load a solicitation the current user may see (drafts stay invisible: 404), or manage (403)."""
-    solicitation = db.get_or_404(Solicitation, solicitation_id)
-    require(can_view_solicitation(current_user, solicitation), not_found=True)
-    if manage:
-        require(can_manage_solicitation(current_user, solicitation))
-    return solicitation
-
-
-def managed_consortium():
-    """The consortium the signed-in manager acts for."""
-    org = current_org()
-    require(can_manage_procurement(current_user, org))
-    return org
-
-
-def acting_district():
-    """The district the signed-in user acts for."""
-    org = current_org()
-    require(can_opt_in_for(current_user, org))
-    return org
-
-
 @bp.cli.command("remind-deadlines")
 def remind_deadlines_command() -> None:
     """Mail districts whose opt-in deadline is within two days (run it hourly from cron)."""
-    reminded = services.send_deadline_reminders()
-    db.session.commit()
+    with atomic():
+        reminded = services.send_deadline_reminders()
     for solicitation in reminded:
         click.echo(f"reminded: {solicitation.id} {solicitation.title}")
     click.echo(f"{len(reminded)} solicitation(s) reminded")
@@ -137,34 +118,29 @@ def detail(solicitation_id: int):
     return _render_detail(get_solicitation(solicitation_id))
 
 
-def _refusal_status(exc: services.ProcurementError) -> int:
-    if isinstance(exc, services.NotVerified):
-        return 403
-    if isinstance(exc, services.OptInClosed | services.StaleOptIn):
-        return 409
-    return 400
+def _detail_refusal(solicitation: Solicitation) -> Answer:
+    """Answer a refusal with the solicitation's page, the reason on top, at its status."""
+    return lambda error: _render_detail(solicitation, error=error.message, status=error.status)
 
 
 @bp.post("/solicitations/<int:solicitation_id>/opt-in")
 def opt_in(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
-    district = acting_district()
+    district = require_acting_district()
     form = OptInForm()
     if not form.validate():
         return _render_detail(solicitation, form=form, status=400)
-    try:
-        services.upsert_opt_in(
-            district, solicitation, form.quantity.data, form.ceiling_cents(),
-            expected_version=form.expected_version(),
-        )
-    except services.ProcurementError as exc:
-        db.session.rollback()
-        if exc.field and exc.field in form:
-            form[exc.field].errors = [*form[exc.field].errors, exc.message]
-        else:
-            form = None  # show the opt-in as it is now (after a stale form: its current version)
-        return _render_detail(solicitation, form=form, error=exc.message, status=_refusal_status(exc))
-    db.session.commit()
+
+    def refused(error: DomainError):
+        # Without a field to mark, show the opt-in as it is now (a stale form: its new version).
+        shown = form if mark_field(form, error) else None
+        return _render_detail(solicitation, form=shown, error=error.message, status=error.status)
+
+    on_refusal(refused)
+    services.upsert_opt_in(
+        district, solicitation, form.quantity.data, form.ceiling_cents(),
+        expected_version=form.expected_version(),
+    )
     flash(f"{district.name} is in: {form.quantity.data:,} × {solicitation.unit}.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
 
@@ -172,15 +148,11 @@ def opt_in(solicitation_id: int):
 @bp.post("/solicitations/<int:solicitation_id>/withdraw")
 def withdraw(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id)
-    district = acting_district()
+    district = require_acting_district()
     form = WithdrawForm()
     form.validate()
-    try:
-        services.withdraw_opt_in(district, solicitation, expected_version=form.expected_version())
-    except services.ProcurementError as exc:
-        db.session.rollback()
-        return _render_detail(solicitation, error=exc.message, status=_refusal_status(exc))
-    db.session.commit()
+    on_refusal(_detail_refusal(solicitation))
+    services.withdraw_opt_in(district, solicitation, expected_version=form.expected_version())
     flash(f"{district.name} withdrew from {solicitation.title}. You can opt in again until the deadline.",
           "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
@@ -188,7 +160,7 @@ def withdraw(solicitation_id: int):
 
 @bp.get("/my/opt-ins")
 def my_opt_ins():
-    district = acting_district()
+    district = require_acting_district()
     return render_template(
         "procurement/my_opt_ins.html",
         district=district,
@@ -203,7 +175,7 @@ def my_opt_ins():
 
 @bp.get("/manage/solicitations")
 def manage():
-    consortium = managed_consortium()
+    consortium = require_managed_consortium()
     solicitations = services.solicitations_of(consortium)
     return render_template(
         "procurement/manage.html",
@@ -228,28 +200,26 @@ def _render_form(form, consortium, solicitation=None, status=200, error=None):
     ), status
 
 
-def _apply_service_error(form, exc: services.ProcurementError) -> str:
-    names = {"admin_fee_bps": "admin_fee", "clause_ids": "clause_ids"}
-    field = names.get(exc.field, exc.field)
-    if field and field in form:
-        form[field].errors = [*form[field].errors, exc.message]
-    return exc.message
+def _form_refusal(form, consortium, solicitation=None) -> Answer:
+    """Answer a refusal with the form again, the refusal next to its field and on top."""
+
+    def answer(error: DomainError):
+        mark_field(form, error, aliases={"admin_fee_bps": "admin_fee"})
+        return _render_form(form, consortium, solicitation, status=error.status, error=error.message)
+
+    return answer
 
 
 @bp.route("/manage/solicitations/new", methods=["GET", "POST"])
 def new():
-    consortium = managed_consortium()
+    consortium = require_managed_consortium()
     form = _solicitation_form(consortium)
     if not form.is_submitted():
         return _render_form(form, consortium)
     if not form.validate():
         return _render_form(form, consortium, status=400)
-    try:
-        solicitation = services.create_solicitation(consortium, form.values(), form.clause_ids.data)
-    except services.ProcurementError as exc:
-        db.session.rollback()
-        return _render_form(form, consortium, status=400, error=_apply_service_error(form, exc))
-    db.session.commit()
+    on_refusal(_form_refusal(form, consortium))
+    solicitation = services.create_solicitation(consortium, form.values(), form.clause_ids.data)
     flash("Draft saved. Review it, then publish it to open opt-ins.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
 
@@ -270,13 +240,8 @@ def edit(solicitation_id: int):
         return _render_form(form, consortium, solicitation)
     if not form.validate():
         return _render_form(form, consortium, solicitation, status=400)
-    try:
-        services.update_draft(solicitation, form.values(), form.clause_ids.data)
-    except services.ProcurementError as exc:
-        db.session.rollback()
-        return _render_form(form, consortium, solicitation, status=400,
-                            error=_apply_service_error(form, exc))
-    db.session.commit()
+    on_refusal(_form_refusal(form, consortium, solicitation))
+    services.update_draft(solicitation, form.values(), form.clause_ids.data)
     flash("Draft updated.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
 
@@ -292,12 +257,13 @@ def _extend(solicitation: Solicitation, tz: str):
         return page()
     if not form.validate():
         return page(400)
-    try:
-        services.extend_deadlines(solicitation, *form.deadlines())
-    except services.ProcurementError as exc:
-        db.session.rollback()
-        return page(400, _apply_service_error(form, exc))
-    db.session.commit()
+
+    def refused(error: DomainError):
+        mark_field(form, error)
+        return page(error.status, error.message)
+
+    on_refusal(refused)
+    services.extend_deadlines(solicitation, *form.deadlines())
     flash("Deadlines updated.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
 
@@ -305,12 +271,8 @@ def _extend(solicitation: Solicitation, tz: str):
 @bp.post("/manage/solicitations/<int:solicitation_id>/publish")
 def publish(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id, manage=True)
-    try:
-        services.publish(solicitation)
-    except services.ProcurementError as exc:
-        db.session.rollback()
-        return _render_detail(solicitation, error=exc.message, status=409)
-    db.session.commit()
+    on_refusal(_detail_refusal(solicitation))
+    services.publish(solicitation)
     flash("Published: districts can opt in and vendors can bid until the deadlines.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
 
@@ -318,12 +280,8 @@ def publish(solicitation_id: int):
 @bp.post("/manage/solicitations/<int:solicitation_id>/cancel")
 def cancel(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id, manage=True)
-    try:
-        services.cancel(solicitation)
-    except services.ProcurementError as exc:
-        db.session.rollback()
-        return _render_detail(solicitation, error=exc.message, status=409)
-    db.session.commit()
+    on_refusal(_detail_refusal(solicitation))
+    services.cancel(solicitation)
     flash("Solicitation cancelled.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
 
@@ -358,20 +316,19 @@ def opt_ins_csv(solicitation_id: int):
 
 @bp.get("/manage/clauses")
 def clauses():
-    consortium = managed_consortium()
+    consortium = require_managed_consortium()
     return render_template("procurement/clauses.html", consortium=consortium,
                            clauses=services.clause_library(consortium))
 
 
 @bp.route("/manage/clauses/new", methods=["GET", "POST"])
 def new_clause():
-    consortium = managed_consortium()
+    consortium = require_managed_consortium()
     form = ClauseForm()
     if form.is_submitted():
         if not form.validate():
             return render_template("procurement/clause_form.html", form=form, clause=None), 400
         services.create_clause(consortium, form.title.data, form.body.data)
-        db.session.commit()
         flash("Clause added to the library.", "success")
         return redirect(url_for(".clauses"))
     return render_template("procurement/clause_form.html", form=form, clause=None)
@@ -386,7 +343,6 @@ def edit_clause(clause_id: int):
         if not form.validate():
             return render_template("procurement/clause_form.html", form=form, clause=clause), 400
         services.update_clause(clause, form.title.data, form.body.data)
-        db.session.commit()
         flash("Clause saved.", "success")
         return redirect(url_for(".clauses"))
     return render_template("procurement/clause_form.html", form=form, clause=clause)

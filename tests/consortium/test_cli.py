@@ -82,3 +82,16 @@ def test_audit_verify_reports_the_chain(runner, app, make, database_backend):
     db.session.expire_all()  # the runner shares the test's app context and session
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1 and f"broken at event(s) {event.id}" in result.output
+
+
+def test_seed_demo_refuses_outside_demo_mode(runner, app):
+    """Demo accounts share a published password: a production database never gets them."""
+    from sqlalchemy import func, select
+
+    from consortium.accounts.models import User
+
+    assert app.config["DEMO_MODE"] is False
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 1
+    assert "runs only in demo mode" in result.output and "DEMO_MODE=1" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0

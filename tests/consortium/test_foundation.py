@@ -93,9 +93,18 @@ def test_home_tells_a_pending_district_what_comes_next(client, make, login):
     assert "A manager verifies you before you can opt in" in page
 
 
-def test_config_changes_do_not_leak_between_tests_part_1(app):
-    app.config["DEMO_MODE"] = True
-
-
-def test_config_changes_do_not_leak_between_tests_part_2(app):
+def test_config_changes_do_not_leak_between_tests_part_1(app, client, make, login):
+    """A test may change the config for itself: its requests see the change (part 2: undone)."""
     assert app.config["DEMO_MODE"] is False
+    district = make.district()
+    login(client, district)
+    assert client.get("/outbox/").status_code == 403
+    app.config["DEMO_MODE"] = True  # in demo mode everyone signed in reads their own mail
+    assert client.get("/outbox/").status_code == 200
+
+
+def test_config_changes_do_not_leak_between_tests_part_2(app, client, make, login):
+    assert app.config["DEMO_MODE"] is False
+    district = make.district()
+    login(client, district)
+    assert client.get("/outbox/").status_code == 403

@@ -28,7 +28,7 @@ def scenario(make, clock):
 
 
 def start(client, scenario, **form):
-    data = {"label": "", "min_group_size": "1", "time_limit_s": "10", "mip_gap": "0.001",
+    data = {"label": "", "min_group_size": "1", "time_limit_s": "10", "mip_gap_pct": "0.1",
             "individual_rationality": "y", "solver": ""}
     data.update(form)
     return client.post(f"/solicitations/{scenario.solicitation.id}/allocation", data=data)
@@ -138,7 +138,7 @@ def test_bad_form_names_the_field_and_starts_nothing(client, login, scenario, so
     login(client, scenario.manager)
     response = start(client, scenario, min_group_size="3", max_group_size="2")
     assert response.status_code == 400
-    assert "must be at least the smallest group size" in response.get_data(as_text=True)
+    assert "Cannot be smaller than the smallest group." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(AllocationRun.id))) == 0
 
 

@@ -32,7 +32,7 @@ def run_and_publish(client, login, scenario) -> Award:
     client.post(
         f"/solicitations/{scenario.solicitation.id}/allocation",
         data={"label": "Baseline", "min_group_size": "1", "time_limit_s": "10",
-              "mip_gap": "0.001", "individual_rationality": "y"},
+              "mip_gap_pct": "0.1", "individual_rationality": "y"},
     )
     run = db.session.scalars(select(AllocationRun)).one()
     assert run.status == "succeeded"

@@ -11,6 +11,7 @@ from consortium.allocation import services as allocation_services
 from consortium.allocation.models import AllocationRun
 from consortium.awards import services
 from consortium.awards.models import Award, Contract
+from consortium.errors import DomainError
 from consortium.extensions import db
 from tests.consortium.allocation.fakes import fake_solve
 from tests.factories import Make
@@ -59,7 +60,7 @@ def test_concurrent_publish_makes_one_award(committing_app, clock, monkeypatch):
     outcomes = _in_threads(committing_app, PUBLISHERS, publish)
     assert outcomes.count("ok") == 1
     refusals = [o for o in outcomes if o != "ok"]
-    assert all(isinstance(o, allocation_services.AllocationError) for o in refusals), refusals
+    assert all(isinstance(o, DomainError) for o in refusals), refusals
     assert db.session.scalar(select(func.count(Award.id))) == 1
     assert db.session.scalar(select(func.count(Contract.id))) == 2
 
@@ -82,5 +83,5 @@ def test_concurrent_decisions_keep_the_first(committing_app, clock, monkeypatch)
 
     outcomes = _in_threads(committing_app, 4, decide)
     assert outcomes.count("ok") == 1
-    assert all(isinstance(o, services.AwardError) for o in outcomes if o != "ok")
+    assert all(isinstance(o, DomainError) for o in outcomes if o != "ok")
     assert db.session.get(Contract, contract_id).status in ("accepted", "declined")

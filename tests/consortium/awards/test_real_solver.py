@@ -26,7 +26,7 @@ def test_real_run_publishes_a_verifiable_award(client, login, make, clock, tmp_p
     client.post(
         f"/solicitations/{scenario.solicitation.id}/allocation",
         data={"label": "HiGHS", "same_locale": "y", "min_group_size": "1", "time_limit_s": "10",
-              "mip_gap": "0", "individual_rationality": "y", "solver": "highs"},
+              "mip_gap_pct": "0", "individual_rationality": "y", "solver": "highs"},
     )
     run = db.session.scalars(select(AllocationRun)).one()
     assert run.status == "succeeded", run.error

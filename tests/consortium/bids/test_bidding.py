@@ -217,7 +217,7 @@ def test_revisions_after_the_deadline_are_refused_and_change_nothing(world, make
 
 
 def test_withdrawal_is_a_version_and_stops_the_bid_counting(world, make, as_, clock):
-    from consortium.bids.services import counting_bids
+    from consortium.bids.sealed import counting_bids
 
     product = make.product(world.vendor_a)
     client = as_(world.vendor_a)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from consortium.accounts.models import Organisation, User
 from consortium.bids.models import Bid, BidVersion, Product
-from consortium.bids.services import Schedule, submit_bid
+from consortium.bids.schedules import Schedule
+from consortium.bids.sealed import submit_bid
 from consortium.clock import now
 from consortium.extensions import db
 from consortium.procurement.models import Solicitation

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 
 from consortium.audit.models import AuditEvent
 from consortium.bids.models import AppendOnlyError, BidVersion
-from consortium.bids.services import BidsSealed, counting_bids, counting_version
+from consortium.bids.sealed import counting_bids, counting_version
+from consortium.errors import DomainError
 from consortium.extensions import db
 
 TIERS_A = [{"up_to": 999, "unit_amount": 1200}, {"up_to": None, "unit_amount": 900}]
@@ -40,7 +41,7 @@ def two_bids(world, make, clock):
 
 
 def test_counting_bids_is_refused_before_the_deadline(world, two_bids, clock):
-    with pytest.raises(BidsSealed):
+    with pytest.raises(DomainError, match="sealed"):
         counting_bids(world.solicitation)
     clock.set(world.solicitation.bid_deadline)
     pairs = counting_bids(world.solicitation)

@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from consortium.allocation.adapter import eligible_offer_ids, offer_id
+from consortium.bids.eligibility import bid_is_eligible
 from consortium.bids.models import Product
-from consortium.bids.services import BidsSealed, bid_is_eligible, eligible_offer_ids, offer_id
+from consortium.errors import DomainError
 from consortium.extensions import db
 from tests.consortium.bids.helpers import opt_in
 
@@ -123,7 +125,7 @@ def test_bid_eligibility_comes_from_requirements_and_declarations(
     assert bid_is_eligible(bid, district.org) is eligible
     assert bid_is_eligible(bid, district.org.district_profile) is eligible
 
-    with pytest.raises(BidsSealed):
+    with pytest.raises(DomainError, match="sealed"):
         eligible_offer_ids(world.solicitation, district.org)
     clock.set(world.solicitation.bid_deadline + timedelta(seconds=1))
     assert (offer_id(bid) in eligible_offer_ids(world.solicitation, district.org)) is eligible

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from consortium.accounts.models import Organisation
 from consortium.audit.models import AuditEvent
 from consortium.audit.services import verify_chain
+from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage
 from consortium.procurement.models import OptIn, Solicitation
 from consortium.procurement.services import (
-    ProcurementError,
     momentum,
     seats_committed,
     upsert_opt_in,
@@ -65,7 +65,7 @@ def test_concurrent_opt_ins_keep_one_row_per_district_and_totals_match(committin
                 result = (district_id, row.version, row.quantity, row.max_unit_amount, row.status)
                 db.session.commit()
                 return result
-            except ProcurementError:
+            except DomainError:
                 db.session.rollback()  # a withdrawal that came before any opt-in: refused
                 return None
             finally:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from consortium.errors import DomainError
 from consortium.procurement import optins
-from consortium.procurement.services import ProcurementError, upsert_opt_in, withdraw_opt_in
+from consortium.procurement.services import upsert_opt_in, withdraw_opt_in
 from tests.consortium.procurement.helpers import opt_in_rows
 
 
@@ -29,15 +30,15 @@ def test_a_racing_insert_becomes_a_change_not_a_duplicate(make, clock, monkeypat
 
 def test_the_service_checks_its_own_input(make, clock):
     solicitation, district = make.solicitation(), make.district()
-    with pytest.raises(ProcurementError) as error:
+    with pytest.raises(DomainError) as error:
         upsert_opt_in(district.org, solicitation, 0, None)
     assert error.value.field == "quantity"
-    with pytest.raises(ProcurementError) as error:
+    with pytest.raises(DomainError) as error:
         upsert_opt_in(district.org, solicitation, 5, -1)
     assert error.value.field == "max_unit_price"
-    with pytest.raises(ProcurementError, match="no live opt-in to withdraw"):
+    with pytest.raises(DomainError, match="no live opt-in to withdraw"):
         withdraw_opt_in(district.org, solicitation)
-    with pytest.raises(ProcurementError, match="Only a district can opt in"):
+    with pytest.raises(DomainError, match="Only a district can opt in"):
         upsert_opt_in(make.vendor().org, solicitation, 5, None)
     assert opt_in_rows(solicitation) == []
 

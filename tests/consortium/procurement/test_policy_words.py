@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
-from consortium.procurement.forms import to_local, to_utc
+from consortium.allocation.forms import RunForm
+from consortium.procurement.forms import GroupingPolicyForm, SolicitationForm, to_local, to_utc
 from consortium.procurement.services import (
     PolicyChoices,
     describe_policy,
@@ -54,6 +56,20 @@ def test_policy_choices_make_an_allocation_policy_that_pricing_accepts():
 def test_empty_policy_reads_as_defaults():
     assert PolicyChoices.from_policy({}) == PolicyChoices()
     assert PolicyChoices().as_policy()["similarity"] == []
+    assert PolicyChoices().as_policy()["time_limit_s"] == 60  # ALLOCATION.md's default
+
+
+def test_one_policy_form_for_solicitations_and_runs():
+    """The run form is the solicitation's policy form: same fields, same defaults, the spread."""
+    spread = {"similarity": [{"feature": "mbps_per_student", "max_spread": 1.5}],
+              "min_group_size": 2, "time_limit_s": 45, "mip_gap": 0.002}
+    assert PolicyChoices.from_policy(spread).mbps_max_spread == 1.5
+    assert PolicyChoices.from_policy(spread).as_policy()["similarity"] == spread["similarity"]
+    assert issubclass(RunForm, GroupingPolicyForm) and issubclass(SolicitationForm, GroupingPolicyForm)
+    data = GroupingPolicyForm.data_from_policy(spread)
+    assert (data["mbps_max_spread"], data["time_limit_s"], data["mip_gap_pct"]) == (
+        Decimal("1.5"), 45, Decimal("0.2"))
+    assert GroupingPolicyForm.data_from_policy(None)["time_limit_s"] == 60
 
 
 def test_policy_in_plain_words():
