@@ -29,6 +29,7 @@ from consortium.clock import add_months, local_date, now
 from consortium.errors import conflict
 from consortium.extensions import db
 from consortium.notifications.services import notify_members
+from consortium.payments.invoicing import invoice_accepted
 from consortium.procurement.models import Solicitation, SolicitationStatus
 from pricing.types import Instance, Offer, Result
 
@@ -145,6 +146,8 @@ def decide_contract(contract: Contract, user: User | None, *, accept: bool) -> C
         f"{contract.district.name} {status} "
         f"its contract for '{title}' ({contract.quantity} seats, ${contract.amount / 100:,.2f}).",
     )
+    if status == ContractStatus.accepted:
+        invoice_accepted(contract)  # the first contract year's invoice (later years: daily)
     return contract
 
 
