@@ -21,7 +21,6 @@ bp = Blueprint("manage", __name__)
 SCOPES = ("awards", "vendors", "districts")
 # An INTEGER primary key: an id of 2**63 is no row (a 404), never a database error.
 ROW_ID = "int(min=1, max=2147483647)"
-SCOPE = f"any({', '.join(SCOPES)})"
 
 
 @bp.get("/manage/payments")
@@ -54,6 +53,8 @@ def _scoped(consortium: Organisation, scope: str, key: int) -> tuple[str, list]:
         if award is None or award.solicitation.consortium_id != consortium.id:
             abort(404)
         return award.solicitation.title, reports.consortium_invoices(consortium.id, award_id=key)
+    if scope not in SCOPES:
+        abort(404)
     org = db.session.get(Organisation, key)
     kind = "vendor" if scope == "vendors" else "district"
     if org is None or org.kind != kind or org.affiliation_with(consortium) is None:
@@ -62,7 +63,7 @@ def _scoped(consortium: Organisation, scope: str, key: int) -> tuple[str, list]:
     return org.name, reports.consortium_invoices(consortium.id, **narrowed)
 
 
-@bp.get(f"/manage/payments/<{SCOPE}:scope>/<{ROW_ID}:key>")
+@bp.get(f"/manage/payments/<scope>/<{ROW_ID}:key>")
 def scope(scope: str, key: int):
     consortium = require_managed_consortium()
     title, invoices = _scoped(consortium, scope, key)
@@ -72,7 +73,7 @@ def scope(scope: str, key: int):
     )
 
 
-@bp.get(f"/manage/payments/<{SCOPE}:scope>/<{ROW_ID}:key>.csv")
+@bp.get(f"/manage/payments/<scope>/<{ROW_ID}:key>.csv")
 def scope_csv(scope: str, key: int):
     consortium = require_managed_consortium()
     _title, invoices = _scoped(consortium, scope, key)
