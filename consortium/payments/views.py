@@ -7,8 +7,11 @@ nested in this one: endpoints `payments.manage.*`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from consortium.accounts.models import Organisation
 from consortium.clock import now
@@ -97,44 +100,42 @@ def print_invoice(invoice_id: int):
     return render_template("payments/print.html", invoice=invoice, tz=invoice.consortium.timezone)
 
 
+def _act(invoice_id: int, may: Callable[..., bool], form_name: str, form: FlaskForm,
+         act: Callable[[Invoice], object], done: Callable[[Invoice], str]):
+    """An invoice form's POST: allowed?, valid?, the service (refusals shown on the page), back."""
+    invoice = _invoice(invoice_id)
+    require(may(current_user, invoice))
+    if not form.validate():
+        return _page(invoice, status=400, **{form_name: form})
+    on_refusal(_refusal(invoice, form_name, form))
+    act(invoice)
+    flash(done(invoice), "success")
+    return redirect(url_for(".invoice", invoice_id=invoice.id), code=303)
+
+
 @bp.post(f"/invoices/<{ROW_ID}:invoice_id>/purchase-order")
 def purchase_order(invoice_id: int):
-    invoice = _invoice(invoice_id)
-    require(can_record_purchase_order(current_user, invoice))
     form = PurchaseOrderForm()
-    if not form.validate():
-        return _page(invoice, status=400, po_form=form)
-    on_refusal(_refusal(invoice, "po_form", form))
-    lifecycle.record_purchase_order(invoice, form.po_number.data)
-    flash(f"Purchase order {invoice.po_number} recorded on invoice {invoice.number}.", "success")
-    return redirect(url_for(".invoice", invoice_id=invoice.id), code=303)
+    return _act(invoice_id, can_record_purchase_order, "po_form", form,
+                lambda invoice: lifecycle.record_purchase_order(invoice, form.po_number.data),
+                lambda i: f"Purchase order {i.po_number} recorded on invoice {i.number}.")
 
 
 @bp.post(f"/invoices/<{ROW_ID}:invoice_id>/payments")
 def record_payment(invoice_id: int):
-    invoice = _invoice(invoice_id)
-    require(can_manage_invoice(current_user, invoice))
     form = PaymentForm()
-    if not form.validate():
-        return _page(invoice, status=400, payment_form=form)
-    on_refusal(_refusal(invoice, "payment_form", form))
-    lifecycle.record_payment(invoice, user=current_user, **form.values())
-    flash(f"Payment recorded on invoice {invoice.number}"
-          f"{': it is paid in full' if invoice.balance_cents == 0 else ''}.", "success")
-    return redirect(url_for(".invoice", invoice_id=invoice.id), code=303)
+    return _act(invoice_id, can_manage_invoice, "payment_form", form,
+                lambda invoice: lifecycle.record_payment(invoice, user=current_user, **form.values()),
+                lambda i: f"Payment recorded on invoice {i.number}"
+                          f"{': it is paid in full' if i.balance_cents == 0 else ''}.")
 
 
 @bp.post(f"/invoices/<{ROW_ID}:invoice_id>/void")
 def void(invoice_id: int):
-    invoice = _invoice(invoice_id)
-    require(can_manage_invoice(current_user, invoice))
     form = VoidForm()
-    if not form.validate():
-        return _page(invoice, status=400, void_form=form)
-    on_refusal(_refusal(invoice, "void_form", form))
-    lifecycle.void(invoice, form.reason.data)
-    flash(f"Invoice {invoice.number} voided; the district and the vendor are told.", "success")
-    return redirect(url_for(".invoice", invoice_id=invoice.id), code=303)
+    return _act(invoice_id, can_manage_invoice, "void_form", form,
+                lambda invoice: lifecycle.void(invoice, form.reason.data),
+                lambda i: f"Invoice {i.number} voided; the district and the vendor are told.")
 
 
 @bp.post(f"/invoices/<{ROW_ID}:invoice_id>/reminder")

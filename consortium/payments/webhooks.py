@@ -19,9 +19,9 @@ from consortium.config import Settings
 from consortium.extensions import db
 from consortium.payments import connect
 from consortium.payments.gateway import verify_webhook
-from consortium.payments.models import Invoice, Payment, StripeEvent
+from consortium.payments.models import Payment, StripeEvent
 from consortium.payments.records import GatewayRequestError, WebhookEvent
-from consortium.payments.sync import apply_gateway_state
+from consortium.payments.sync import sync_invoice
 from consortium.payments.transitions import locked, refund_payment
 from consortium.payments.wiring import payment_gateway
 
@@ -72,7 +72,7 @@ def _handle(event: WebhookEvent) -> str:
         return "ignored: not an event this application handles"
     try:
         if event.type in INVOICE_EVENTS:
-            return sync_invoice(event.object_id)
+            return sync_invoice(payment_gateway(), event.object_id)
         if event.type == "account.updated":
             return connect.account_updated(event.object_id)
         return _refund(event.object_id)
@@ -80,23 +80,6 @@ def _handle(event: WebhookEvent) -> str:
         if error.http_status == 404:
             return f"ignored: Stripe has no such object ({error})"
         raise
-
-
-def sync_invoice(gateway_invoice_id: str) -> str:
-    """Bring our invoice to Stripe's current state of it."""
-    gateway = payment_gateway()
-    remote = gateway.retrieve_invoice(gateway_invoice_id)
-    invoice = db.session.scalar(select(Invoice).where(Invoice.gateway_invoice_id == remote.id))
-    if invoice is None and (remote.metadata.get("invoice_id") or "").isdigit():
-        # Stripe answered before our small commit kept its id: the metadata names the row.
-        candidate = db.session.get(Invoice, int(remote.metadata["invoice_id"]))
-        if candidate is not None and candidate.gateway_invoice_id is None:
-            invoice = candidate
-    if invoice is None:
-        return "ignored: not an invoice of this application"
-    invoice = locked(invoice)
-    steps = apply_gateway_state(invoice, remote, gateway)
-    return f"invoice {invoice.number}: {', '.join(steps) or 'already current'}"
 
 
 def _refund(charge_id: str) -> str:
@@ -108,7 +91,7 @@ def _refund(charge_id: str) -> str:
         # The refund came before the payment's `invoice.paid`: find the invoice through
         # its invoice payments, bring it current (which records the payment), then refund.
         for paid in gateway.list_invoice_payments(payment_intent_id=charge.payment_intent_id):
-            sync_invoice(paid.invoice_id)
+            sync_invoice(gateway, paid.invoice_id)
         payment = _payment_of(charge.payment_intent_id)
     if payment is None:
         return "ignored: not a payment of this application"

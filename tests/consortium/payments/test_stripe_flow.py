@@ -21,6 +21,7 @@ from consortium.payments.models import ConnectedAccount, StripeCustomer
 from consortium.payments.wiring import EXTENSION
 from consortium.transaction import commit_now
 from tests.consortium.payments.conftest import invoice_of, onboard, publish
+from tests.factories import PASSWORD
 from tests.stripe_fake import webhooks
 from tests.stripe_fake.fixtures import STRIPE_TEST_KEY
 
@@ -234,3 +235,18 @@ def test_an_unreachable_stripe_is_noted_and_retried_by_daily(app, awarded, strip
     assert "1  invoices settled with Stripe" in result.output
     db.session.expire_all()
     assert invoice.status == "open" and invoice.in_stripe and invoice.sync_error is None
+
+
+def test_the_webhook_needs_no_csrf_token_but_the_invoice_forms_do(csrf_app, client, login, awarded,
+                                                                  stripe_fake, stripe_webhook_secret):
+    s = awarded.scenario
+    account_id = onboard(s.vendor_a, stripe_fake)
+    event = stripe_fake.event_for(account_id, "account.updated", account=account_id)
+    assert deliver(client, event, stripe_webhook_secret).status_code == 200  # no session, no token
+    invoice = awarded.accept(s.district_a)
+    commit_now()
+    login_page = client.get("/login").get_data(as_text=True)
+    token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"email": s.district_a.email, "password": PASSWORD, "csrf_token": token})
+    refused = client.post(f"/invoices/{invoice.id}/purchase-order", data={"po_number": "PO-1"})
+    assert refused.status_code == 400 and invoice.po_number is None
