@@ -6,7 +6,9 @@ tests can freeze it with `freeze(...)` and every module sees the same instant.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import calendar
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 _frozen: datetime | None = None
 
@@ -38,3 +40,15 @@ def unfreeze() -> None:
     """Let the clock run again."""
     global _frozen
     _frozen = None
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (Jan 31 + 1 = Feb 28/29)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def local_date(at: datetime, timezone: str) -> date:
+    """The calendar day `at` falls on in `timezone` (a consortium's, usually)."""
+    return at.astimezone(ZoneInfo(timezone)).date()

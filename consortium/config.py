@@ -62,6 +62,8 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
+    # Where the Stripe SDK sends requests: None is Stripe itself; tests point it at a local fake.
+    stripe_api_base: str | None = None
     base_url: str = "http://127.0.0.1:5000"
     trusted_proxies: int = 0
     jobs_mode: str | None = None  # "sync" | "thread" | "rq"; None: rq when REDIS_URL, else thread
@@ -95,6 +97,7 @@ class Settings:
             stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+            stripe_api_base=env.get("STRIPE_API_BASE") or None,
             base_url=env.get("BASE_URL", "http://127.0.0.1:5000"),
             trusted_proxies=int(env.get("TRUSTED_PROXIES", "0")),
             jobs_mode=env.get("JOBS_MODE") or None,
@@ -110,6 +113,13 @@ class Settings:
             raise ConfigError("SECRET_KEY must be set in production")
         if self.login_max_failures < 1 or self.login_window_minutes < 1:
             raise ConfigError("login rate limit must be positive")
+        if self.stripe_api_base is not None and not self.stripe_api_base.startswith(
+            "https://" if self.production else ("https://", "http://")
+        ):
+            raise ConfigError("STRIPE_API_BASE must be an https:// URL (http:// only outside production)")
+        if self.production and self.stripe_secret_key and not self.stripe_webhook_secret:
+            # Without the webhook nothing paid on Stripe's page would ever show as paid here.
+            raise ConfigError("STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY in production")
         return self
 
     @property

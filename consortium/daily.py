@@ -5,7 +5,10 @@ nor blocks the others:
 
 1. contracts still pending after their acceptance window become `lapsed` (the district is told);
 2. "signature due" and "contract expiring" reminders (awards);
-3. "opt-in deadline approaching" / "last days to join" reminders (procurement).
+3. "opt-in deadline approaching" / "last days to join" reminders (procurement);
+4. invoices of later contract years whose anniversary came (payments);
+5. "due in N days" and "overdue" invoice reminders (payments);
+6. with Stripe: drafts waiting for a vendor's payouts, and calls that failed, retried.
 
 Idempotent: every step marks what it did (status, `*_reminded_at`, `opt_in_reminder_sent_at`)
 and selects only what is still unmarked, with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so
@@ -48,10 +51,31 @@ def _deadline_reminders() -> int:
     return len(send_deadline_reminders())
 
 
+def _invoice_years() -> int:
+    from consortium.payments.invoicing import invoice_due_years
+
+    return invoice_due_years()
+
+
+def _invoice_reminders() -> int:
+    from consortium.payments.lifecycle import send_reminders
+
+    return send_reminders()
+
+
+def _stripe_retries() -> int:
+    from consortium.payments.outbound import retry_unsettled
+
+    return retry_unsettled()
+
+
 STEPS: tuple[tuple[str, Callable[[], int]], ...] = (
     ("contracts lapsed", _lapse),
     ("contract reminders (signature due, expiring)", _contract_reminders),
     ("solicitations reminded of their opt-in deadline", _deadline_reminders),
+    ("invoices made for a new contract year", _invoice_years),
+    ("invoice reminders (due soon, overdue)", _invoice_reminders),
+    ("invoices settled with Stripe (waiting or failed before)", _stripe_retries),
 )
 
 

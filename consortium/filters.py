@@ -97,12 +97,14 @@ NAV: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("Solicitations", ("procurement.index",)),
         ("Opt-ins", ("procurement.my_opt_ins", "procurement.opt_ins")),
         ("Contracts", ("awards.my_contracts", "awards.contracts")),
+        ("Invoices", ("payments.invoices",)),
     ],
     "vendor": [
         ("Demand", ("bids.demand",)),
         ("Bids", ("bids.my_bids", "bids.index")),
         ("Products", ("bids.products",)),
         ("Groups", ("awards.my_groups",)),
+        ("Invoices", ("payments.invoices",)),
         ("Company", ("accounts.profile",)),
     ],
     "consortium": [
@@ -110,6 +112,7 @@ NAV: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("Verification", ("accounts.verification",)),
         ("Runs", ("allocation.index", "allocation.all_runs")),
         ("Reports", ("awards.reports", "awards.index")),
+        ("Payments", ("payments.manage.index",)),
         ("Audit", ("audit.index",)),
     ],
 }

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from consortium.allocation.models import AllocationRun
     from consortium.awards.models import Award, AwardGroup, Contract
     from consortium.bids.models import Bid, Product
+    from consortium.payments.models import Invoice
     from consortium.procurement.models import Clause, Solicitation
 
 # Who asks: the signed-in user, or Flask-Login's anonymous user (or nobody, outside requests).
@@ -277,3 +278,35 @@ def can_decide_contract(user: Viewer, contract: Contract) -> bool:
 def can_view_award_group(user: Viewer, group: AwardGroup) -> bool:
     """A vendor sees its own groups (with their districts); managers see every group."""
     return is_member(user, group.vendor) or can_manage_award(user, group.award)
+
+
+# --- payments (issue 8) ---
+
+# Stripe posts without a session: the signature on the raw body is what admits a delivery.
+PUBLIC_ENDPOINTS.add("payments.stripe_webhook")
+
+
+def can_view_invoice(user: Viewer, invoice: Invoice) -> bool:
+    """Its district and its vendor, and the consortium's managers; nobody else knows it exists."""
+    return (is_member(user, invoice.district_id) or is_member(user, invoice.vendor_id)
+            or is_manager_of(user, invoice.consortium_id))
+
+
+def can_manage_invoice(user: Viewer, invoice: Invoice) -> bool:
+    """Void, record a payment received outside Stripe, send a reminder: the consortium's staff."""
+    return is_manager_of(user, invoice.consortium_id)
+
+
+def can_record_purchase_order(user: Viewer, invoice: Invoice) -> bool:
+    """The district that owes the invoice, and nobody else."""
+    return is_member(user, invoice.district_id)
+
+
+def can_view_fee_statement(user: Viewer, consortium: Organisation, vendor: Organisation) -> bool:
+    """A vendor's fee statement with one consortium: the vendor's staff and that consortium's."""
+    return vendor.is_vendor and (is_member(user, vendor) or can_manage_consortium(user, consortium))
+
+
+def can_manage_payouts(user: Viewer, vendor: Organisation | None) -> bool:
+    """Set up the vendor's Stripe Connect account: the vendor's admins."""
+    return vendor is not None and vendor.is_vendor and is_admin_of(user, vendor)

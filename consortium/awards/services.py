@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import calendar
 import json
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -27,23 +25,13 @@ from consortium.awards.models import (
     next_contract_status,
 )
 from consortium.bids.models import Bid
-from consortium.clock import now
+from consortium.clock import add_months, local_date, now
 from consortium.errors import conflict
 from consortium.extensions import db
 from consortium.notifications.services import notify_members
+from consortium.payments.invoicing import invoice_accepted
 from consortium.procurement.models import Solicitation, SolicitationStatus
 from pricing.types import Instance, Offer, Result
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the month's end (Jan 31 + 1 = Feb 28/29)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def local_date(at: datetime, timezone: str) -> date:
-    return at.astimezone(ZoneInfo(timezone)).date()
 
 
 def award_for(solicitation: Solicitation) -> Award | None:
@@ -158,6 +146,8 @@ def decide_contract(contract: Contract, user: User | None, *, accept: bool) -> C
         f"{contract.district.name} {status} "
         f"its contract for '{title}' ({contract.quantity} seats, ${contract.amount / 100:,.2f}).",
     )
+    if status == ContractStatus.accepted:
+        invoice_accepted(contract)  # the first contract year's invoice (later years: daily)
     return contract
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from consortium import clock, context
 from consortium.accounts.models import Organisation, OrgKind
+from consortium.demo import billing
 from consortium.demo.data import (
     CLAUSES,
     CONSORTIUM,
@@ -105,6 +106,7 @@ def plan(story: Story) -> None:
     story.opt_ins(lms, districts, logins)
     story.bids("lms", day(lms.days[2], 18), day(lms.days[3], 12))
     story.open_bids("lms", day(lms.days[3] + 1, 9, 30))
+    billing.terms(story, "lms", day(lms.days[3] + 1, 11))  # 21 days to pay; reminders 7 and 2
     story.award("lms", day(lms.days[3] + 2, 10),
                 pending={PRAIRIE_RIDGE.name}, accepted={HERON_LAKE.name})  # fmt: skip
     # Bids opened, ready to allocate.
@@ -121,3 +123,5 @@ def plan(story: Story) -> None:
     # The second consortium's own open solicitation.
     story.solicitation(NORTHWOODS, SECOND_CONSORTIUM)
     story.opt_ins(NORTHWOODS, northwoods, [HERON_LAKE], until=day(-1, 16))
+    # Last evening's `flask daily`: invoices due soon and overdue are reminded.
+    billing.reminders(story, day(-1, 18))

@@ -22,6 +22,7 @@ from consortium.bids.models import Product
 from consortium.bids.opening import open_bids
 from consortium.bids.products import save_product
 from consortium.bids.sealed import submit_bid
+from consortium.demo import billing
 from consortium.demo.data import (
     ACCOUNTS,
     BIDS,
@@ -325,13 +326,19 @@ class Story:
         accepting = [c for c in contracts if names[c.id] in accepted]
         accepting += [c for c in free if c is not declined and self.rng.random() < 0.65]
         last = self.day(-1, 16)
+        decided = []
         for contract, accept in [(c, True) for c in accepting] + [(declined, False)]:
 
             def step(contract: Contract = contract, accept: bool = accept) -> None:
                 user = self.act_as(names[contract.id])
-                decide_contract(contract, user, accept=accept)
+                decide_contract(contract, user, accept=accept)  # accepting issues an invoice
 
-            self.timeline.at(self.between(published + timedelta(hours=2), last), step)
+            when = self.between(published + timedelta(hours=2), last)
+            self.timeline.at(when, step)
+            if accept:
+                decided.append((contract, when))
+        # What each district then does with its invoice (a demo login's is left to it).
+        billing.payments(self, decided, keep=accepted)
 
     def clauses(
         self, consortium: str, clauses: tuple[tuple[str, str], ...], when: datetime

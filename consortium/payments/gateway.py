@@ -19,10 +19,13 @@ from typing import Any, Protocol
 
 import stripe
 
+from consortium.payments.money import InvalidPaymentInput
 from consortium.payments.offline import OfflineGateway
 from consortium.payments.records import (
     ConnectedAccount,
+    GatewayCharge,
     GatewayInvoice,
+    GatewayInvoicePayment,
     GatewayRequestError,
     GatewayUnavailable,
     IdempotencyKeyReused,
@@ -62,6 +65,10 @@ class PaymentGateway(Protocol):
     def mark_uncollectible(self, invoice_id: str, *, idempotency_key: str) -> GatewayInvoice: ...
     def mark_paid_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> GatewayInvoice: ...
     def retrieve_invoice(self, invoice_id: str) -> GatewayInvoice: ...
+    def list_invoice_payments(self, *, invoice_id: str | None = None,
+                              payment_intent_id: str | None = None
+                              ) -> tuple[GatewayInvoicePayment, ...]: ...
+    def retrieve_charge(self, charge_id: str) -> GatewayCharge: ...
     def close(self) -> None: ...
 
 
@@ -89,6 +96,7 @@ def account_from_stripe(data: dict[str, Any]) -> ConnectedAccount:
         details_submitted=bool(data.get("details_submitted")),
         currently_due=tuple(requirements.get("currently_due") or ()),
         disabled_reason=requirements.get("disabled_reason"),
+        country=(data.get("country") or "US").upper(),
     )
 
 
@@ -113,6 +121,31 @@ def invoice_from_stripe(data: dict[str, Any]) -> GatewayInvoice:
         destination_account_id=_id_of(transfer.get("destination")),
         paid_out_of_band=bool(data.get("paid_out_of_band")),
         metadata=MappingProxyType(dict(data.get("metadata") or {})),
+        attempt_count=int(data.get("attempt_count") or 0),
+    )
+
+
+def invoice_payment_from_stripe(data: dict[str, Any]) -> GatewayInvoicePayment:
+    """The fields of a Stripe `invoice_payment` that link a payment intent to its invoice."""
+    payment = data.get("payment") or {}
+    return GatewayInvoicePayment(
+        id=data["id"],
+        invoice_id=_id_of(data["invoice"]),
+        status=data.get("status") or "open",
+        amount_paid_cents=int(data.get("amount_paid") or 0),
+        currency=data["currency"],
+        payment_intent_id=_id_of(payment.get("payment_intent")),
+    )
+
+
+def charge_from_stripe(data: dict[str, Any]) -> GatewayCharge:
+    """The fields of a Stripe `charge` a refund handler compares with."""
+    return GatewayCharge(
+        id=data["id"],
+        amount_cents=int(data["amount"]),
+        amount_refunded_cents=int(data.get("amount_refunded") or 0),
+        currency=data["currency"],
+        payment_intent_id=_id_of(data.get("payment_intent")),
     )
 
 
@@ -302,6 +335,27 @@ class StripeGateway:
         """The invoice as Stripe holds it now (what webhook handlers compare with)."""
         check_stripe_id(invoice_id, "invoice_id", "in_")
         return invoice_from_stripe(self._get(self._client.v1.invoices.retrieve, invoice_id))
+
+    def list_invoice_payments(self, *, invoice_id: str | None = None,
+                              payment_intent_id: str | None = None
+                              ) -> tuple[GatewayInvoicePayment, ...]:
+        """The payments of an invoice, or the invoice payment of one payment intent."""
+        params: dict[str, Any] = {"limit": 100}  # an invoice has a handful, never a page more
+        if invoice_id is not None:
+            params["invoice"] = check_stripe_id(invoice_id, "invoice_id", "in_")
+        if payment_intent_id is not None:
+            params["payment"] = {"type": "payment_intent", "payment_intent": check_stripe_id(
+                payment_intent_id, "payment_intent_id", "pi_")}
+        if len(params) == 1:
+            raise InvalidPaymentInput("invoice_id", "name an invoice or a payment intent")
+        with self._stripe_errors():
+            page = self._client.v1.invoice_payments.list(params=params).to_dict()
+        return tuple(invoice_payment_from_stripe(item) for item in page["data"])
+
+    def retrieve_charge(self, charge_id: str) -> GatewayCharge:
+        """The charge as Stripe holds it now (what `charge.refunded` handlers compare with)."""
+        check_stripe_id(charge_id, "charge_id", "ch_")
+        return charge_from_stripe(self._get(self._client.v1.charges.retrieve, charge_id))
 
 
 def verify_webhook(payload: bytes, sig_header: str | None, secret: str) -> WebhookEvent:

@@ -18,7 +18,9 @@ from datetime import UTC, datetime, timedelta
 from consortium.payments.records import (
     ConnectedAccount,
     ConnectNotConfigured,
+    GatewayCharge,
     GatewayInvoice,
+    GatewayInvoicePayment,
     GatewayRequestError,
     IdempotencyKeyReused,
     InvoiceRequest,
@@ -169,3 +171,15 @@ class OfflineGateway:
                 param="id",
             )
         return invoice
+
+    def list_invoice_payments(self, *, invoice_id: str | None = None,
+                              payment_intent_id: str | None = None
+                              ) -> tuple[GatewayInvoicePayment, ...]:
+        """None offline: every payment is recorded in the application itself."""
+        return ()
+
+    def retrieve_charge(self, charge_id: str) -> GatewayCharge:
+        """No charges offline (nobody pays by card without Stripe)."""
+        check_stripe_id(charge_id, "charge_id", "ch_")
+        raise GatewayRequestError(f"No such charge: {charge_id!r}", code="resource_missing",
+                                  http_status=404, param="id")

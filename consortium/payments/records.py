@@ -175,6 +175,7 @@ class ConnectedAccount:
     details_submitted: bool
     currently_due: tuple[str, ...]
     disabled_reason: str | None = None
+    country: str = "US"  # where the vendor's account is: abroad, invoices go on_behalf_of it
 
     @property
     def ready(self) -> bool:
@@ -208,6 +209,30 @@ class GatewayInvoice:
     destination_account_id: str | None = None
     paid_out_of_band: bool = False
     metadata: Mapping[str, str] = field(default_factory=dict)
+    attempt_count: int = 0  # payment attempts on the hosted page, failed ones included
+
+
+@dataclass(frozen=True)
+class GatewayInvoicePayment:
+    """One payment Stripe applied to an invoice (a card or ACH payment intent)."""
+
+    id: str
+    invoice_id: str
+    status: str  # "paid", "open" (attempt in progress) or "canceled"
+    amount_paid_cents: int
+    currency: str
+    payment_intent_id: str | None
+
+
+@dataclass(frozen=True)
+class GatewayCharge:
+    """A charge as Stripe holds it now: what was paid and how much of it was refunded."""
+
+    id: str
+    amount_cents: int
+    amount_refunded_cents: int
+    currency: str
+    payment_intent_id: str | None
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,10 @@ def _daily(runner) -> dict[str, int]:
     return counts
 
 
-LAPSED, CONTRACT_MAIL, DEADLINE_MAIL = (name for name, _step in daily.STEPS)
+LAPSED, CONTRACT_MAIL, DEADLINE_MAIL, INVOICE_YEARS, INVOICE_MAIL, STRIPE_RETRIES = (
+    name for name, _step in daily.STEPS
+)
+NO_PAYMENTS = {INVOICE_YEARS: 0, INVOICE_MAIL: 0, STRIPE_RETRIES: 0}  # payments (issue 8)
 
 
 def test_daily_lapses_and_reminds_once(scenario, clock, runner, make):
@@ -61,28 +64,31 @@ def test_daily_lapses_and_reminds_once(scenario, clock, runner, make):
     closing = make.solicitation(title="Closing soon", opt_in_days=1)
     make.opt_in(closing, s.district_a, quantity=50)
 
-    assert _daily(runner) == {LAPSED: 0, CONTRACT_MAIL: 2, DEADLINE_MAIL: 1}
+    assert _daily(runner) == {LAPSED: 0, CONTRACT_MAIL: 2, DEADLINE_MAIL: 1, **NO_PAYMENTS}
     assert "Signature due: " + s.solicitation.title in _subjects(s.district_a.email)
     assert "Opt-in deadline approaching: Closing soon" in _subjects(s.district_a.email)
     assert "Last days to join: Closing soon" in _subjects(s.district_b.email)
     written = _written()
-    assert _daily(runner) == {LAPSED: 0, CONTRACT_MAIL: 0, DEADLINE_MAIL: 0}
+    assert _daily(runner) == {LAPSED: 0, CONTRACT_MAIL: 0, DEADLINE_MAIL: 0, **NO_PAYMENTS}
     assert _written() == written  # nothing mailed or recorded twice
 
     a = next(c for c in award.contracts if c.district_id == s.district_a.org.id)
     award_services.decide_contract(a, s.district_a.user, accept=True)
     db.session.flush()
     clock.advance(days=3)  # the window has closed: B never decided
-    assert _daily(runner) == {LAPSED: 1, CONTRACT_MAIL: 0, DEADLINE_MAIL: 0}
+    assert _daily(runner) == {LAPSED: 1, CONTRACT_MAIL: 0, DEADLINE_MAIL: 0, **NO_PAYMENTS}
     b = next(c for c in award.contracts if c.district_id == s.district_b.org.id)
     assert (a.status, b.status) == ("accepted", "lapsed")
     assert "Contract lapsed: " + s.solicitation.title in _subjects(s.district_b.email)
     assert _daily(runner)[LAPSED] == 0
 
     clock.advance(timedelta(days=320))  # within 60 days of the end of the 12-month term
-    assert _daily(runner)[CONTRACT_MAIL] == 1
+    first = _daily(runner)
+    assert (first[CONTRACT_MAIL], first[INVOICE_MAIL]) == (1, 1)  # A's invoice is overdue too
     assert "Contract expiring: " + s.solicitation.title in _subjects(s.district_a.email)
-    assert _daily(runner)[CONTRACT_MAIL] == 0
+    assert any(subject.startswith("Overdue: invoice") for subject in _subjects(s.district_a.email))
+    again = _daily(runner)
+    assert (again[CONTRACT_MAIL], again[INVOICE_MAIL]) == (0, 0)
 
 
 def test_a_failing_step_does_not_stop_the_others(scenario, clock, runner, make, monkeypatch):
@@ -93,7 +99,7 @@ def test_a_failing_step_does_not_stop_the_others(scenario, clock, runner, make, 
     def broken() -> int:
         raise RuntimeError("SMTP template missing")
 
-    monkeypatch.setattr(daily, "STEPS", (daily.STEPS[0], (CONTRACT_MAIL, broken), daily.STEPS[2]))
+    monkeypatch.setattr(daily, "STEPS", (daily.STEPS[0], (CONTRACT_MAIL, broken), *daily.STEPS[2:]))
     result = runner.invoke(args=["daily"])
     assert result.exit_code == 1
     assert "FAILED contract reminders" in result.output and "SMTP template missing" in result.output

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import statistics
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -27,18 +28,23 @@ from consortium.audit.services import verify_chain
 from consortium.awards.services import award_for
 from consortium.bids.sealed import counting_bids
 from consortium.extensions import db
+from consortium.payments.models import Invoice
+from consortium.payments.reports import Quarter, fee_statement
 from consortium.procurement.models import OptIn, OptInStatus, Solicitation
 from pricing.check import check_result
 
 # Each role's main pages (and a word each must show).
 MAIN_PAGES = {
     "manager": [("/manage/solicitations", "Digital reading platform"), ("/allocation", None),
-                ("/verification", None), ("/awards/reports", None), ("/audit/", None)],
+                ("/verification", None), ("/awards/reports", None), ("/audit/", None),
+                ("/manage/payments", "Learning management system")],
     "district": [("/my/opt-ins", "Math practice"), ("/contracts", "Learning management system"),
                  ("/org/profile", "Prairie Ridge")],
-    "district2": [("/my/opt-ins", "Digital library"), ("/contracts", "Learning management system")],
+    "district2": [("/my/opt-ins", "Digital library"), ("/contracts", "Learning management system"),
+                  ("/invoices", "Learning management system")],
     "vendor": [("/bids/", "Math practice"), ("/vendor/groups", "Learning management system"),
-               ("/bids/demand", "Math practice"), ("/bids/products", "Brightpath LMS")],
+               ("/bids/demand", "Math practice"), ("/bids/products", "Brightpath LMS"),
+               ("/invoices", "Fee statement with Great Lakes")],
     "vendor2": [("/bids/", "Digital reading"), ("/vendor/groups", "Learning management system")],
     "manager2": [("/manage/solicitations", "Digital library")],
 }  # fmt: skip
@@ -137,6 +143,20 @@ def test_demo_seeds_every_phase_and_every_login_works(app, runner):
     statuses = [c.status for c in award.contracts]
     assert statuses.count("declined") == 1 and "accepted" in statuses and "pending" in statuses
     assert verify_chain() == []
+
+    # Payments (issue 8): each accepted contract invoiced, the invoices in every state.
+    invoices = list(db.session.scalars(select(Invoice).where(Invoice.award_id == award.id)))
+    assert len(invoices) == statuses.count("accepted")
+    phases = Counter(i.phase(at) for i in invoices)
+    assert {"open", "overdue", "paid"} <= set(phases), phases
+    assert any(i.status == "paid" and i.po_number for i in invoices)  # paid against a PO
+    assert any(i.status == "open" and i.po_number for i in invoices)  # a PO, not paid yet
+    assert all(i.total_cents == sum(line.amount_cents for line in i.lines) for i in invoices)
+    quarters = {Quarter.parse(None, p.received_on) for i in invoices for p in i.payments}
+    vendors = {i.vendor for i in invoices if i.status == "paid"}
+    statements = [fee_statement(great_lakes, v, q) for v in vendors for q in quarters]
+    assert sum(s.total("fee_due") for s in statements) == sum(
+        i.fee_earned_cents for i in invoices) > 0
 
     # Every demo login signs in through the form and sees its main pages.
     roles = {role: (email, password) for role, email, password in demo.logins()}

@@ -276,3 +276,23 @@ def refund(store: Store, charge_id: str, amount: int | None = None) -> dict[str,
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         store.emit("charge.refunded", charge, previous=previous)
         return copy.deepcopy(charge)
+
+
+def list_invoice_payments(store: Store, params: dict[str, Any], origin: Origin) -> dict[str, Any]:
+    """`GET /v1/invoice_payments?invoice=...` or `?payment[payment_intent]=...`: a list page.
+
+    How a `charge.refunded` handler finds the invoice a charge paid (a charge names its
+    payment intent; an invoice payment names both).
+    """
+    invoice_id = params.get("invoice")
+    payment = params.get("payment") or {}
+    if invoice_id is None and not payment:
+        raise param_missing("invoice")
+    intent = payment.get("payment_intent") if isinstance(payment, dict) else None
+    found = [
+        copy.deepcopy(o) for o in store.objects.values()
+        if o["object"] == "invoice_payment"
+        and (invoice_id is None or o["invoice"] == invoice_id)
+        and (intent is None or (o.get("payment") or {}).get("payment_intent") == intent)
+    ]
+    return {"object": "list", "data": found, "has_more": False, "url": "/v1/invoice_payments"}

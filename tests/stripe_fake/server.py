@@ -50,6 +50,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("POST", r"/v1/invoices/(?P<id>[^/]+)/void", _on(invoices.void)),
         ("POST", r"/v1/invoices/(?P<id>[^/]+)/mark_uncollectible", _on(invoices.mark_uncollectible)),
         ("POST", r"/v1/invoices/(?P<id>[^/]+)/pay", _on(invoices.pay)),
+        ("GET", "/v1/invoice_payments", _new(invoices.list_invoice_payments)),
         ("GET", r"/v1/(?P<collection>customers|accounts|invoices|charges|events|invoice_payments)"
                 r"/(?P<id>[^/]+)",
          lambda store, args, params, origin: resources.retrieve(store, args["collection"], args["id"])),
@@ -165,8 +166,10 @@ class FakeStripe:
                 query, form = {}, {}
                 status, answer, replayed = 400, StripeApiError(400, str(error)).body(), False
             else:
+                # A GET's parameters are its query (list filters); a POST's its form.
+                params = form if method == "POST" else query
                 status, answer, replayed = self._answer(
-                    method, url.path, form, api_key, key, Origin(request_id, key))
+                    method, url.path, params, api_key, key, Origin(request_id, key))
             self.requests.append(RecordedRequest(
                 method=method, path=url.path, query=query, form=form, idempotency_key=key,
                 api_key=api_key, stripe_version=headers.get("Stripe-Version"), status=status,

@@ -254,3 +254,18 @@ def test_bad_copies_differ_from_the_genuine_delivery_as_named(stripe_webhook_sec
     assert stale.payload == signed.payload and stale.signature.startswith(f"t={now - 360},")
     assert tampered.signature == signed.signature and tampered.payload != signed.payload
     assert json.loads(tampered.payload)["data"]["object"]["amount_paid"] == 100_00
+
+
+def test_invoice_payments_are_listed_by_invoice_or_payment_intent(http, stripe_fake, invoice):
+    ok(http("POST", f"/v1/invoices/{invoice['id']}/finalize"))
+    stripe_fake.pay_on_hosted_page(invoice["id"])
+    (charge,) = stripe_fake.objects("charge")
+    by_invoice = ok(http("GET", f"/v1/invoice_payments?invoice={invoice['id']}"))
+    intent = charge["payment_intent"]
+    by_intent = ok(http("GET", "/v1/invoice_payments?payment[type]=payment_intent"
+                               f"&payment[payment_intent]={intent}"))
+    assert by_invoice["data"] == by_intent["data"] and len(by_invoice["data"]) == 1
+    assert by_invoice["data"][0]["payment"]["payment_intent"] == intent
+    assert ok(http("GET", "/v1/invoice_payments?invoice=in_other"))["data"] == []
+    status, body, _ = http("GET", "/v1/invoice_payments")
+    assert status == 400 and body["error"]["code"] == "parameter_missing"

@@ -55,14 +55,15 @@ class Walker:
             self.connection.execute(select(func.count()).select_from(OutboxMessage)).scalar_one(),
         )
 
-    def send(self, role: str, method: str, url: str, data: dict | None) -> Outcome:
+    def send(self, role: str, method: str, url: str, data: dict | bytes | None,
+             headers: dict[str, str] | None = None) -> Outcome:
         client = self.app.test_client()
         if self.cookies[role] is not None:
             client.set_cookie("session", self.cookies[role])
         savepoint = self.connection.begin_nested()
         try:
             before = self._count()
-            response = client.open(url, method=method, data=data)
+            response = client.open(url, method=method, data=data, headers=headers)
             changed = self._count() != before
             response.close()
             with client.session_transaction() as session:

@@ -31,9 +31,12 @@ from tests.consortium.access.world import (
     VA,
     VB,
     VENDORS,
+    WEBHOOK_SECRET,
     World,
 )
 from tests.factories import PASSWORD
+from tests.stripe_fake import webhooks
+from tests.stripe_fake.store import build_event
 
 # A refusal that redirects with an error flash (rather than a 4xx status).
 FLASHED = "an error flash and a redirect"
@@ -52,6 +55,7 @@ class Case:
     data: Data | None = None  # POST form, per role
     hidden: bool = False  # refused signed-in roles get 404 (the object's existence is private)
     deny: dict[str, int | str] = field(default_factory=dict)  # per-role refusal (or FLASHED)
+    headers: Data | None = None  # request headers, per role (a webhook's signature)
 
     def refusal(self, role: str) -> int | str:
         return self.deny.get(role, 404 if self.hidden else 403)
@@ -125,6 +129,94 @@ CLAUSE_FORM = form({"title": "Termination", "body": "Either party may end with 9
 EXTEND_FORM = form({"opt_in_deadline": "2026-03-18T17:00", "bid_deadline": "2026-03-25T17:00"})
 EMPTY = form({})
 NEW_PASSWORD = form({"password": "a long enough passphrase", "confirm": "a long enough passphrase"})
+
+# ------------------------------------------------------------ payments (issue 8)
+
+
+def _signed_event(w: World, role: str) -> bytes:
+    return webhooks.encode(_WEBHOOK_EVENT)
+
+
+def _signature(w: World, role: str) -> dict[str, str]:
+    payload = webhooks.encode(_WEBHOOK_EVENT)
+    return {"Content-Type": "application/json",
+            "Stripe-Signature": webhooks.sign(payload, WEBHOOK_SECRET)}
+
+
+# An event type the application does not handle: acknowledged, and nothing changes.
+_WEBHOOK_EVENT = build_event("customer.created", {"id": "cus_matrix", "object": "customer"},
+                             event_id="evt_access_matrix")
+UNSIGNED = {"Content-Type": "application/json"}
+PAYMENT_FORM = form({"amount": "100.00", "received_on": "2026-03-02", "method": "check",
+                     "reference": "Check 1001", "expected_paid": "0"})
+X_AND_NOT_Y = {MY: 404}  # another consortium's award, vendor or district is not found there
+PAYMENTS: dict[str, dict[str, list[Case]]] = {
+    "payments.invoices": {"GET": [Case("own invoices (managers: to their payments page)", SIGNED_IN)]},
+    "payments.invoice": {"GET": [
+        Case("district A's invoice", {DA, VA, MX}, ids(invoice_id="invoice of district A"), hidden=True),
+        Case("district B's invoice", {DB, VB, MX}, ids(invoice_id="invoice of district B"), hidden=True),
+    ]},
+    "payments.print_invoice": {"GET": [
+        Case("district A's printable invoice", {DA, VA, MX}, ids(invoice_id="invoice of district A"),
+             hidden=True),
+    ]},
+    "payments.purchase_order": {"POST": [
+        # The vendor and the manager may read the invoice; only the district records its PO.
+        Case("record a PO on district A's invoice", {DA}, ids(invoice_id="invoice of district A"),
+             data=form({"po_number": "PO-77"}), hidden=True, deny={VA: 403, MX: 403}),
+    ]},
+    "payments.record_payment": {"POST": [
+        Case("record a check on district A's invoice", {MX}, ids(invoice_id="invoice of district A"),
+             data=PAYMENT_FORM, hidden=True, deny={DA: 403, VA: 403}),
+    ]},
+    "payments.void": {"POST": [
+        Case("void district A's invoice", {MX}, ids(invoice_id="invoice of district A"),
+             data=form({"reason": "Entered twice"}), hidden=True, deny={DA: 403, VA: 403}),
+    ]},
+    "payments.remind": {"POST": [
+        Case("remind district B of its overdue invoice", {MX}, ids(invoice_id="invoice of district B"),
+             data=EMPTY, hidden=True, deny={DB: 403, VB: 403}),
+    ]},
+    "payments.fee_statement": {"GET": [
+        Case("vendor A's fee statement with X", {VA, MX},
+             lambda w: {"consortium_id": w["consortium X"], "vendor_id": w.org(VA)}, hidden=True),
+    ]},
+    "payments.start_onboarding": {"POST": [
+        # Offline (no Stripe keys) a vendor's admin is told so on its organisation page.
+        Case("set up Stripe payouts", NOBODY, data=EMPTY, deny={VA: FLASHED, VB: FLASHED}),
+    ]},
+    "payments.refresh_onboarding": {"GET": [
+        Case("Stripe's refresh link", NOBODY, deny={VA: FLASHED, VB: FLASHED}),
+    ]},
+    "payments.refresh_payouts": {"POST": [
+        Case("refresh the payouts status", NOBODY, data=EMPTY, deny={VA: FLASHED, VB: FLASHED}),
+    ]},
+    "payments.stripe_webhook": {"POST": [
+        Case("a signed delivery (of a type not handled)", EVERYONE, data=_signed_event,
+             headers=_signature),
+        Case("an unsigned delivery", NOBODY, data=_signed_event, headers=lambda w, r: UNSIGNED,
+             deny={role: 400 for role in ROLES}),
+    ]},
+    "payments.manage.index": {"GET": [Case("own consortium's payments", MANAGERS)]},
+    "payments.manage.index_csv": {"GET": [Case("own consortium's payments as CSV", MANAGERS)]},
+    "payments.manage.scope": {"GET": [
+        Case("X's invoiced award", {MX}, lambda w: {"scope": "awards", "key": w["invoiced award"]},
+             deny=X_AND_NOT_Y),
+        Case("vendor A in X", {MX}, lambda w: {"scope": "vendors", "key": w.org(VA)}, deny=X_AND_NOT_Y),
+        Case("district B in X", {MX}, lambda w: {"scope": "districts", "key": w.org(DB)},
+             deny=X_AND_NOT_Y),
+    ]},
+    "payments.manage.scope_csv": {"GET": [
+        Case("X's invoiced award as CSV", {MX},
+             lambda w: {"scope": "awards", "key": w["invoiced award"]}, deny=X_AND_NOT_Y),
+    ]},
+    "payments.manage.terms": {
+        "GET": [Case("payment terms of X's solicitation", {MX}, sol("invoiced"))],
+        "POST": [Case("set payment terms of X's solicitation", {MX}, sol("invoiced"),
+                      data=form({"days_until_due": "45", "reminder_days": "14, 3"}))],
+    },
+}
+
 
 # The open solicitation's bids are sealed (before the deadline); "sealed" is past the bid
 # deadline but not opened: in both, nobody but the bid's own vendor may read a bid.
@@ -395,4 +487,7 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
     "audit.export": {"GET": [Case("own consortium's trail as CSV", MANAGERS)]},
     "audit.verify": {"GET": [Case("verify the chain (own consortium's page)", MANAGERS)]},
     "notifications.outbox": {"GET": [Case("the outbox", MANAGERS)]},
+    # --- payments (issue 8): X's "invoiced" award, accepted by both districts (offline mode);
+    # district A's invoice (vendor A) is open, district B's (vendor B) overdue.
+    **PAYMENTS,
 }

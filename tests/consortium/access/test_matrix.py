@@ -56,9 +56,10 @@ def test_access_matrix(app, world, sessions):
     for endpoint, method, case, url, _params in requests(app, world):
         for role in ROLES:
             data = case.data(world, role) if case.data else None
+            headers = case.headers(world, role) if case.headers else None
             count += 1
             try:
-                outcome = walker.send(role, method, url, data)
+                outcome = walker.send(role, method, url, data, headers)
             except Exception as exc:  # noqa: BLE001 - a crash is a mismatch to list, not a stop
                 mismatches.append(f"{method} {url} [{endpoint}: {case.what}] as {role}: "
                                   f"raised {type(exc).__name__}: {exc}")

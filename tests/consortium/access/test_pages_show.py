@@ -201,3 +201,29 @@ def test_manager_y_cannot_rewrite_or_enrol_x_districts_by_import(app, world, ses
         f"manager Y's import rewrote district A's profile {changed} and "
         f"{'made it a verified member of Y' if enrolled is not None else 'left its standing'}"
     )
+
+
+# --- payments (issue 8)
+
+
+def _invoice_number(world: World, tag: str) -> str:
+    from consortium.payments.models import Invoice
+
+    return db.session.get(Invoice, world.ids[f"invoice of district {tag}"]).number
+
+
+@pytest.mark.parametrize("url", ["/manage/payments", "/manage/payments.csv", "/invoices"])
+def test_manager_y_sees_no_invoice_of_x(app, world, sessions, url):
+    text = page(app, sessions[MY], url, status=302 if url == "/invoices" else 200)
+    leaked = [m for m in [*x_markers(world), _invoice_number(world, "A"), _invoice_number(world, "B")]
+              if m in text]
+    assert not leaked, f"manager Y reads X's invoices on {url}: {leaked}"
+
+
+def test_each_side_lists_only_its_own_invoices(app, world, sessions):
+    a, b = _invoice_number(world, "A"), _invoice_number(world, "B")
+    manager = page(app, sessions[MX], "/manage/payments") + page(app, sessions[MX], "/manage/payments.csv")
+    assert a in manager and b in manager
+    for role, own, other in ((DA, a, b), (VA, a, b), (DB, b, a), (VB, b, a)):
+        text = page(app, sessions[role], "/invoices")
+        assert own in text and other not in text, role

@@ -163,4 +163,46 @@ def build_world(make, clock) -> World:
     expected = {"group of vendor A", "group of vendor B", "contract of district A",
                 "contract of district B"}
     assert expected <= world.ids.keys(), "the award needs a group and a contract on each side"
+    build_payments_world(world, make, clock, products, past)
     return world
+
+
+# ------------------------------------------------------------ payments (issue 8)
+
+WEBHOOK_SECRET = "whsec_access_matrix"
+
+
+def build_payments_world(world: World, make, clock, products, past) -> None:
+    """A second award of X that both districts accepted: an open invoice each (offline), B's
+    overdue; and a webhook secret, so a signed delivery can be told from an unsigned one."""
+    from flask import current_app
+
+    from consortium.awards.services import decide_contract
+    from consortium.payments.models import Invoice
+
+    settings = current_app.config["SETTINGS"]
+    current_app.config["SETTINGS"] = settings.replace(stripe_webhook_secret=WEBHOOK_SECRET)
+    actors = world.actors
+    x = db.session.get(type(actors[MX].org), world.ids["consortium X"])
+    invoiced = make.solicitation(x, title="Invoiced solicitation of X", status="bids_opened",
+                                 bids_opened_at=clock.now - timedelta(days=1), **past)
+    world.ids["invoiced"] = invoiced.id
+    for role, quantity in ((DA, 400), (DB, 600)):
+        make.opt_in(invoiced, actors[role], quantity=quantity)
+    for role in (VA, VB):
+        make.bid(actors[role], invoiced, product=products[role],
+                 submitted_at=clock.now - timedelta(days=3))
+    run = allocation_services.start_run(invoiced, actors[MX].user, label="Baseline", policy={})
+    db.session.commit()
+    run = allocation_services.perform_run(run.id, solve=per_buyer_solve)
+    award = publish_award(run, actors[MX].user)
+    world.ids["invoiced award"] = award.id
+    for contract in award.contracts:
+        tag = "A" if contract.district_id == actors[DA].org.id else "B"
+        decide_contract(contract, actors[DA if tag == "A" else DB].user, accept=True)
+        db.session.flush()
+        invoice = db.session.query(Invoice).filter_by(contract_id=contract.id).one()
+        world.ids[f"invoice of district {tag}"] = invoice.id
+    overdue = db.session.get(Invoice, world.ids["invoice of district B"])
+    overdue.due_at = clock.now - timedelta(days=2)
+    db.session.commit()

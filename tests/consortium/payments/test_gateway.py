@@ -232,3 +232,43 @@ def test_bad_gateway_input_names_the_field_and_sends_nothing(stripe_gateway, str
         call(stripe_gateway)
     assert bad.value.field == field
     assert stripe_fake.requests == []
+
+
+def test_a_charge_leads_to_its_invoice_through_its_payment_intent(stripe_gateway, stripe_fake, draft):
+    stripe_gateway.finalize_and_send(draft.id, idempotency_key=KEY)
+    stripe_fake.pay_on_hosted_page(draft.id)
+    (paid,) = stripe_gateway.list_invoice_payments(invoice_id=draft.id)
+    assert (paid.invoice_id, paid.status, paid.amount_paid_cents) == (draft.id, "paid", 647_880)
+    (charge,) = stripe_fake.objects("charge")
+    assert stripe_gateway.list_invoice_payments(payment_intent_id=charge["payment_intent"]) == (paid,)
+    stripe_fake.refund(charge["id"], 47_880)
+    now = stripe_gateway.retrieve_charge(charge["id"])
+    assert (now.amount_cents, now.amount_refunded_cents, now.payment_intent_id) == (
+        647_880, 47_880, paid.payment_intent_id)
+    listed = stripe_fake.requests[-2]
+    assert (listed.method, listed.path, listed.query["payment"]) == (
+        "GET", "/v1/invoice_payments", {"type": "payment_intent", "payment_intent": charge["payment_intent"]})
+    assert stripe_gateway.retrieve_invoice(draft.id).attempt_count == 1
+
+
+def test_listing_payments_needs_an_invoice_or_a_payment_intent(stripe_gateway, stripe_fake):
+    with pytest.raises(ValueError, match="^invoice_id:"):
+        stripe_gateway.list_invoice_payments()
+    with pytest.raises(ValueError, match="^payment_intent_id:"):
+        stripe_gateway.list_invoice_payments(payment_intent_id="ch_1")
+    with pytest.raises(ValueError, match="^charge_id:"):
+        stripe_gateway.retrieve_charge("pi_1")
+    assert stripe_fake.requests == []
+
+
+def test_the_offline_twin_has_no_charges_and_no_stripe_payments():
+    offline = OfflineGateway()
+    assert offline.list_invoice_payments(invoice_id="in_offline_1") == ()
+    with pytest.raises(GatewayRequestError):
+        offline.retrieve_charge("ch_1")
+
+
+def test_the_vendors_country_comes_from_stripe(stripe_gateway, stripe_fake, vendor_account):
+    assert stripe_gateway.retrieve_account(vendor_account).country == "US"
+    stripe_fake.update_account(vendor_account, country="ca")
+    assert stripe_gateway.retrieve_account(vendor_account).country == "CA"
