@@ -100,6 +100,7 @@ def str_enum(enum_cls: type[Enum], length: int = 20) -> SAEnum:
 
 MODEL_MODULES = (
     "consortium.accounts.models",
+    "consortium.accounts.tokens",
     "consortium.security",
     "consortium.audit.models",
     "consortium.notifications.models",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from werkzeug.wrappers import Response
 
     from consortium.accounts.models import Affiliation
+    from consortium.accounts.tokens import ApiToken
     from consortium.allocation.models import AllocationRun
     from consortium.awards.models import Award, AwardGroup, Contract
     from consortium.bids.models import Bid, Product
@@ -277,3 +278,15 @@ def can_decide_contract(user: Viewer, contract: Contract) -> bool:
 def can_view_award_group(user: Viewer, group: AwardGroup) -> bool:
     """A vendor sees its own groups (with their districts); managers see every group."""
     return is_member(user, group.vendor) or can_manage_award(user, group.award)
+
+
+# --- API tokens, the API's document and open data (issue 9) ---
+
+# The OpenAPI document and the API reference are public, as are the open-data exports (OCDS).
+PUBLIC_ENDPOINTS.update({"api-docs.openapi_json"})
+
+
+def can_revoke_token(user: Viewer, token: ApiToken) -> bool:
+    """A personal API token is its person's alone: only they list and revoke it."""
+    signed_in = _user(user)
+    return signed_in is not None and token.user_id == signed_in.id
