@@ -11,8 +11,8 @@ from consortium import context, policy, security
 from consortium.accounts import affiliations, imports, organisations, registration, signin, tokens
 from consortium.accounts.forms import (
     AddMemberForm,
-    ApiTokenForm,
     AddOrganisationForm,
+    ApiTokenForm,
     ChangePasswordForm,
     DecisionForm,
     DistrictImportForm,

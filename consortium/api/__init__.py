@@ -31,7 +31,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from consortium.api import auth, errors
-from consortium.api.core import ConsortiumApi
+from consortium.api.core import ConsortiumApi, IdConverter, id_parameter_schema
 from consortium.commit_point import on_refusal
 from consortium.extensions import csrf, login_manager
 
@@ -104,7 +104,9 @@ def init_app(app: Flask) -> None:
         },
     )
     login_manager.request_loader(auth.user_from_token)
+    app.url_map.converters["id"] = IdConverter
     api = ConsortiumApi(app)
+    api.register_converter(IdConverter, id_parameter_schema)
     api.register_blueprint(bp)
     for name, blueprint in app.blueprints.items():
         if name == "api" or name.startswith("api."):

@@ -17,13 +17,14 @@ from flask import current_app
 from flask_smorest import Api, Blueprint
 from sqlalchemy import Select, func, select
 from webargs.flaskparser import FlaskParser, abort
+from werkzeug.routing import BaseConverter
 
 from consortium.api.auth import rate_limit_key
 from consortium.api.errors import ErrorSchema
 from consortium.extensions import db, limiter
 from consortium.policy import public
 
-ID = "int(max=2147483647)"  # path ids: bigger ones cannot exist (32-bit keys), so 404 at once
+ID = "id"  # the converter of every id in an API path (IdConverter)
 MAX_PAGE = 100_000  # far past any real list; keeps OFFSET inside a 64-bit integer
 MAX_PER_PAGE = 100
 INT32_MAX = 2**31 - 1  # ids and counts are 32-bit columns: bigger values cannot exist
@@ -71,9 +72,10 @@ class ApiBlueprint(Blueprint):
     ) -> Callable:
         """Register a view for `method` on `rule`, documenting the statuses it may answer.
 
-        Every operation may answer 429; one that needs a token also answers 401.
+        Every operation may answer 429, and 401 (a bad token is refused even where none is
+        needed).
         """
-        codes = {429, *errors} | (set() if anonymous else {401})
+        codes = {401, 429, *errors}
 
         def decorator(view: Callable) -> Callable:
             wrapped = API_LIMIT(view)  # checked when the view runs: after the token is known
@@ -92,6 +94,24 @@ class ApiBlueprint(Blueprint):
             return view
 
         return decorator
+
+
+class IdConverter(BaseConverter):
+    """An id in a path: 1 to 10 digits. Longer ones match no route (404 for every method);
+    10-digit ones past the 32-bit keys simply find nothing (404)."""
+
+    regex = r"\d{1,10}"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
+
+
+def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 0, "maximum": 9_999_999_999}
 
 
 class ConsortiumApi(Api):
