@@ -10,7 +10,9 @@ from flask_wtf.csrf import CSRFError
 
 from consortium.config import INSTANCE_DIR, Settings, resource_dir
 
-DOMAINS = ("accounts", "audit", "notifications", "procurement", "bids", "allocation", "awards")
+DOMAINS = (
+    "accounts", "audit", "notifications", "procurement", "bids", "allocation", "awards", "opendata",
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -283,7 +283,9 @@ def can_view_award_group(user: Viewer, group: AwardGroup) -> bool:
 # --- API tokens, the API's document and open data (issue 9) ---
 
 # The OpenAPI document and the API reference are public, as are the open-data exports (OCDS).
-PUBLIC_ENDPOINTS.update({"api-docs.openapi_json"})
+PUBLIC_ENDPOINTS.update(
+    {"api-docs.openapi_json", "opendata.index", "opendata.package", "opendata.solicitation_release"}
+)
 
 
 def can_revoke_token(user: Viewer, token: ApiToken) -> bool:

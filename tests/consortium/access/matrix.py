@@ -521,6 +521,13 @@ API_MATRIX: dict[str, dict[str, list[Case]]] = {
         Case("decline district B's contract", {DB}, ids(contract_id="contract of district B"),
              hidden=True, deny={MX: 403}),
     ]},
+    # Open data (OCDS): public, and a draft does not exist.
+    "opendata.index": {"GET": [Case("what the feed is", EVERYONE)]},
+    "opendata.package": {"GET": [Case("every published solicitation", EVERYONE)]},
+    "opendata.solicitation_release": {"GET": [
+        Case("the awarded one", EVERYONE, sol("awarded")),
+        Case("X's draft", NOBODY, sol("draft"), deny={r: 404 for r in ROLES}),
+    ]},
     # The account page's API tokens.
     "accounts.create_token": {"POST": [
         Case("a token of one's own", SIGNED_IN,
