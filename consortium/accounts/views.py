@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consortium import context, policy, security
@@ -399,6 +399,14 @@ def import_districts():
     flash(f"Imported {result.created} new districts; all are verified for {consortium.name}.",
           "success")
     return redirect(url_for("accounts.verification", status="verified"))
+
+
+@bp.get("/verification/import/template.csv")
+def import_template():
+    """The district import as a spreadsheet to fill in (besides the NCES CCD layout)."""
+    policy.require_managed_consortium()
+    return Response(imports.template_csv(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="districts-template.csv"'})
 
 
 @bp.get("/orgs/<slug>")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from consortium.allocation.adapter import version_offer
 from consortium.bids.demand import demand_of, open_for_bids
 from consortium.bids.eligibility import declaration_gaps, vendor_declarations
-from consortium.bids.forms import BidForm, ProductForm
+from consortium.bids.forms import BidForm, ProductForm, ScheduleUploadForm
 from consortium.bids.models import Bid, BidVersion, Product
 from consortium.bids.opening import open_bids, opened_bids, openings
 from consortium.bids.products import delete_product, save_product, vendor_products
+from consortium.bids.schedule_csv import TEMPLATE, parse_schedule
 from consortium.bids.schedules import schedule_preview
 from consortium.bids.sealed import (
     bid_deadline_passed,
@@ -142,6 +143,7 @@ def bid_form(solicitation_id: int):
         return render_template(
             "bids/bid_form.html",
             form=form,
+            upload_form=_upload_form(vendor.id, latest, formdata=None),
             requirements=describe_requirements(solicitation.requirements),
             solicitation=solicitation,
             bid=bid,
@@ -172,6 +174,67 @@ def bid_form(solicitation_id: int):
     )
     flash(f"Bid received: version {version.number}.", "success")
     return redirect(url_for("bids.receipt", bid_id=version.bid_id, number=version.number))
+
+
+def _upload_form(vendor_id: int, latest: BidVersion | None, **kwargs) -> ScheduleUploadForm:
+    data = _form_data(latest) or {}
+    # Prefixed: its fields sit on the bid form's page beside that form's own of the same names.
+    form = ScheduleUploadForm(
+        prefix="upload", data={k: v for k, v in data.items() if k != "tiers"}, **kwargs
+    )
+    form.product.choices = [SelectChoice(p.id, p.name) for p in vendor_products(vendor_id)]
+    return form
+
+
+@bp.post("/solicitation/<int:solicitation_id>/schedule")
+def schedule_upload(solicitation_id: int):
+    """A tier schedule from a CSV file: previewed, or submitted as the next sealed version."""
+    solicitation = get_solicitation(solicitation_id)
+    vendor = require_acting_vendor()
+    require(can_bid(current_user, solicitation))
+    bid = find_bid(solicitation.id, vendor.id)
+    latest = bid.latest if bid else None
+    upload = _upload_form(vendor.id, latest)
+    form = BidForm(formdata=None, data=_form_data(latest))
+    form.product.choices = upload.product.choices
+
+    def page(status: int, line_errors=(), preview: dict | None = None):
+        return render_template(
+            "bids/bid_form.html", form=form, upload_form=upload, line_errors=line_errors,
+            requirements=describe_requirements(solicitation.requirements),
+            solicitation=solicitation, bid=bid, latest=latest,
+            closed=bid_deadline_passed(solicitation), preview=preview,
+        ), status
+
+    if not upload.validate_on_submit():
+        return page(400)
+    raw = upload.file.data.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # spreadsheets saved in the old Windows encoding
+    schedule, line_errors = parse_schedule(text, upload.tiers_mode.data, upload.capacity.data)
+    if schedule is None:
+        return page(400, line_errors)
+    if upload.preview.data:
+        return page(200, preview=_preview(schedule.as_offer(), solicitation))
+
+    def refused(error: DomainError):
+        flash(error.message, "error")
+        return page(error.status)
+
+    on_refusal(refused)
+    product = db.session.get(Product, upload.product.data)
+    version = submit_bid(solicitation, vendor, current_user, product=product, schedule=schedule)
+    flash(f"Bid received from your file: version {version.number}.", "success")
+    return redirect(url_for("bids.receipt", bid_id=version.bid_id, number=version.number))
+
+
+@bp.get("/schedule-template.csv")
+def schedule_template():
+    require_acting_vendor()
+    return Response(TEMPLATE, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="tier-schedule.csv"'})
 
 
 def _form_data(version: BidVersion | None) -> dict | None:

@@ -418,6 +418,12 @@ def api_bid(w: World, role: str) -> dict[str, Any]:
             "tiers": [{"up_to": 999, "unit_amount": 1200}, {"up_to": None, "unit_amount": 950}]}
 
 
+def schedule_upload(w: World, role: str) -> dict[str, Any]:
+    product = w["product of B"] if role == VB else w["product of A"]
+    return {"upload-product": str(product), "upload-tiers_mode": "volume", "upload-submit": "y",
+            "upload-file": (io.BytesIO(b"up_to,unit_price\n999,12.00\n,9.50\n"), "tiers.csv")}
+
+
 def versioned(key: str, version: int) -> Params:
     return lambda w: {"solicitation_id": w[key], "version": version}
 
@@ -527,6 +533,13 @@ API_MATRIX: dict[str, dict[str, list[Case]]] = {
     "opendata.solicitation_release": {"GET": [
         Case("the awarded one", EVERYONE, sol("awarded")),
         Case("X's draft", NOBODY, sol("draft"), deny={r: 404 for r in ROLES}),
+    ]},
+    # Bulk data in: the district import's template, a vendor's tier schedule as CSV.
+    "accounts.import_template": {"GET": [Case("the district CSV template", MANAGERS)]},
+    "bids.schedule_template": {"GET": [Case("the tier schedule CSV template", VENDORS)]},
+    "bids.schedule_upload": {"POST": [
+        Case("a schedule file for the open solicitation", VENDORS, sol("open"),
+             data=schedule_upload),
     ]},
     # The account page's API tokens.
     "accounts.create_token": {"POST": [
