@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import importlib
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from consortium.api import auth, errors
-from consortium.api.core import ConsortiumApi, IdConverter, id_parameter_schema
+from consortium.api.core import INT32_MAX, ConsortiumApi, IdConverter, id_parameter_schema
 from consortium.commit_point import on_refusal
 from consortium.extensions import csrf, login_manager
 
@@ -58,7 +58,9 @@ when the state forbids it (a deadline passed, a stale `version`), 422 for invali
 
 def _build() -> Blueprint:
     """The /api/v1 blueprint with every resource nested in it (built once per process)."""
-    root = Blueprint("api", __name__, url_prefix="/api/v1")
+    root = Blueprint("api", __name__, url_prefix="/api/v1",
+                     description="Every resource of the API (see each resource's tag).")
+    root.before_request(_ids_exist)
     root.before_request(auth.authenticate)
     root.before_request(lambda: on_refusal(errors.refusal_answer()))
     root.register_error_handler(HTTPException, errors.http_error)
@@ -66,6 +68,13 @@ def _build() -> Blueprint:
     for name in RESOURCES:
         root.register_blueprint(importlib.import_module(f"consortium.api.{name}").blp)
     return root
+
+
+def _ids_exist() -> None:
+    # Keys are 32-bit: a larger id in a path names nothing (and PostgreSQL would refuse to
+    # compare it with an integer column), so it is a 404 before any query.
+    if any(isinstance(v, int) and v > INT32_MAX for v in (request.view_args or {}).values()):
+        abort(404)
 
 
 def _server_error(error: InternalServerError):
@@ -108,6 +117,9 @@ def init_app(app: Flask) -> None:
     api = ConsortiumApi(app)
     api.register_converter(IdConverter, id_parameter_schema)
     api.register_blueprint(bp)
+    for child in bp._blueprints:
+        blueprint = child[0]
+        api.spec.tag({"name": blueprint.tag, "description": blueprint.description})
     for name, blueprint in app.blueprints.items():
         if name == "api" or name.startswith("api."):
             # A cookie never authenticates the API (consortium.api.auth): no CSRF to stop,

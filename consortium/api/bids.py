@@ -13,6 +13,7 @@ import marshmallow as ma
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
+from webargs.flaskparser import abort as input_error
 
 from consortium.api.core import ID, ApiBlueprint, PageArgs, Schema, page_schema, paginate, whole
 from consortium.api.errors import refusal_answer
@@ -134,7 +135,7 @@ def submit(data, solicitation_id: int):
     product = db.session.get(ProductRow, data["product_id"])
     on_refusal(refusal_answer(_alias))
     if product is None or product.vendor_id != vendor.id:
-        abort(422, messages={"product_id": ["Choose one of your own products."]})
+        input_error(422, messages={"product_id": ["Choose one of your own products."]})
     schedule = Schedule(
         data["tiers_mode"],
         tuple(TierValue(t["up_to"], t["unit_amount"]) for t in data["tiers"]),
