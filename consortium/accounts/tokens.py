@@ -71,7 +71,8 @@ class ApiToken(db.Model):
         return f"<ApiToken {self.id} {self.hint} user={self.user_id}>"
 
 
-def _digest(salt: bytes, secret: str) -> str:
+def digest(salt: bytes, secret: str) -> str:
+    """HMAC-SHA256 of a token's secret under its salt (hex)."""
     return hmac.new(salt, secret.encode("ascii", "replace"), hashlib.sha256).hexdigest()
 
 
@@ -104,7 +105,7 @@ def create_token(user: User, name: str, organisation: Organisation | None = None
         name=name,
         lookup=lookup,
         salt=salt.hex(),
-        secret_hash=_digest(salt, secret),
+        secret_hash=digest(salt, secret),
         created_at=now(),
     )
     db.session.add(token)
@@ -135,9 +136,9 @@ def authenticate(presented: str) -> ApiToken | None:
     secret = parts[2] if well_formed else presented
     if token is None:
         # Same work as a real check, so a miss does not answer faster than a wrong secret.
-        hmac.compare_digest(_digest(_DUMMY_SALT, secret), "0" * 64)
+        hmac.compare_digest(digest(_DUMMY_SALT, secret), "0" * 64)
         return None
-    if not hmac.compare_digest(_digest(bytes.fromhex(token.salt), secret), token.secret_hash):
+    if not hmac.compare_digest(digest(bytes.fromhex(token.salt), secret), token.secret_hash):
         return None
     if not token.active or not token.user.is_active:
         return None

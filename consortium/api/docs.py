@@ -72,7 +72,7 @@ def _kind(schema: dict[str, Any]) -> str:
 
 
 def _notes(schema: dict[str, Any]) -> str:
-    notes = [schema.get("description", "")]
+    notes: list[str] = []
     if "enum" in schema:
         notes.append("one of " + ", ".join(str(v) for v in schema["enum"] if v is not None))
     if "minimum" in schema or "maximum" in schema:
@@ -81,7 +81,9 @@ def _notes(schema: dict[str, Any]) -> str:
         notes.append(f"at most {schema['maxLength']} characters")
     if "default" in schema:
         notes.append(f"default {schema['default']!r}")
-    return "; ".join(n for n in notes if n)
+    limits = "; ".join(notes)
+    description = schema.get("description", "")
+    return f"{description} ({limits})" if description and limits else description or limits
 
 
 def schema_fields(schema: dict[str, Any]) -> list[Field]:
@@ -93,6 +95,7 @@ def schema_fields(schema: dict[str, Any]) -> list[Field]:
 def operations(spec: dict[str, Any]) -> dict[str, list[Operation]]:
     """Every operation of the document, by tag, in the document's order."""
     params = spec.get("components", {}).get("parameters", {})
+    responses = spec.get("components", {}).get("responses", {})
     by_tag: dict[str, list[Operation]] = {tag["name"]: [] for tag in spec.get("tags", [])}
     for path, item in spec["paths"].items():
         shared = [params.get(_name(p["$ref"]), p) if "$ref" in p else p
@@ -113,6 +116,8 @@ def operations(spec: dict[str, Any]) -> dict[str, list[Operation]]:
             if body:
                 op.body = _kind(body.get("schema", {}))
             for status, answer in sorted(raw.get("responses", {}).items()):
+                if "$ref" in answer:
+                    answer = responses.get(_name(answer["$ref"]), {})
                 content = answer.get("content", {}).get("application/json", {})
                 kind = _kind(content["schema"]) if "schema" in content else None
                 op.answers.append((status, answer.get("description", ""), kind))
