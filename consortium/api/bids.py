@@ -19,6 +19,7 @@ from consortium.api.core import ID, ApiBlueprint, PageArgs, Schema, page_schema,
 from consortium.api.errors import refusal_answer
 from consortium.api.me import org_ref
 from consortium.api.schemas import Bid, Product, Tier
+from consortium.bids.loaders import get_bidding
 from consortium.bids.models import TIERS_MODES
 from consortium.bids.models import Bid as BidRow
 from consortium.bids.models import Product as ProductRow
@@ -27,13 +28,12 @@ from consortium.bids.schedules import Schedule
 from consortium.bids.sealed import (
     bid_deadline_passed,
     counting_version,
-    find_bid,
     submit_bid,
     withdraw_bid,
 )
 from consortium.commit_point import on_refusal
 from consortium.extensions import db
-from consortium.policy import can_bid, can_see_nonces, can_view_bid, require, require_acting_vendor
+from consortium.policy import can_see_nonces, can_view_bid, require, require_acting_vendor
 from consortium.procurement.loaders import get_solicitation
 from pricing.types import Tier as TierValue
 
@@ -115,9 +115,7 @@ def get_bid(bid_id: int):
 @blp.response(200, Bid)
 def get_own(solicitation_id: int):
     """The acting vendor's bid on this solicitation (404 if it has none)."""
-    solicitation = get_solicitation(solicitation_id)
-    vendor = require_acting_vendor()
-    bid = find_bid(solicitation.id, vendor.id)
+    _solicitation, _vendor, bid = get_bidding(solicitation_id)
     if bid is None:
         abort(404, "You have not bid on this solicitation.")
     return bid_data(bid)
@@ -129,9 +127,7 @@ def get_own(solicitation_id: int):
 @blp.response(200, Bid)
 def submit(data, solicitation_id: int):
     """Submit a new sealed version (the last before the deadline counts); a receipt is mailed."""
-    solicitation = get_solicitation(solicitation_id)
-    vendor = require_acting_vendor()
-    require(can_bid(current_user, solicitation))
+    solicitation, vendor, _bid = get_bidding(solicitation_id)
     product = db.session.get(ProductRow, data["product_id"])
     on_refusal(refusal_answer(_alias))
     if product is None or product.vendor_id != vendor.id:
@@ -149,10 +145,7 @@ def submit(data, solicitation_id: int):
 @blp.response(200, Bid)
 def withdraw(solicitation_id: int):
     """Withdraw before the deadline: a withdrawn version is appended; submit again to count."""
-    solicitation = get_solicitation(solicitation_id)
-    vendor = require_acting_vendor()
-    require(can_bid(current_user, solicitation))
-    bid = find_bid(solicitation.id, vendor.id)
+    _solicitation, _vendor, bid = get_bidding(solicitation_id)
     if bid is None:
         abort(404, "You have not bid on this solicitation.")
     withdraw_bid(bid, current_user)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from consortium.accounts.models import Organisation
 from consortium.allocation.services import run_instance
 from consortium.awards.models import Award, AwardGroup, Contract
 
@@ -20,29 +19,13 @@ LOCALE_NAMES = {"rural": "Rural", "town": "Town", "suburban": "Suburban", "urban
 
 
 @dataclass(frozen=True, slots=True)
-class MemberResult:
-    """One district of a group: what it buys, pays, and saves against buying alone."""
-
-    contract: Contract
-    district: Organisation
-    quantity: int
-    amount: int
-    standalone_amount: int
-
-    @property
-    def savings(self) -> int:
-        return self.standalone_amount - self.amount
-
-    @property
-    def savings_rate(self) -> float:
-        return self.savings / self.standalone_amount if self.standalone_amount else 0.0
-
-
-@dataclass(frozen=True, slots=True)
 class GroupResult:
+    """A group as the public reads it; `members` are its contracts (district, seats, amount,
+    amount alone, savings), by district name."""
+
     group: AwardGroup
     name: str
-    members: tuple[MemberResult, ...]
+    members: tuple[Contract, ...]
 
     @property
     def tier(self) -> int:
@@ -131,10 +114,7 @@ def award_results(award: Award) -> AwardResults:
     groups = []
     names: dict[str, int] = {}
     for group in award.groups:
-        members = tuple(
-            MemberResult(c, c.district, c.quantity, c.amount, c.standalone_amount)
-            for c in sorted(group.contracts, key=lambda c: c.district.name)
-        )
+        members = tuple(sorted(group.contracts, key=lambda c: c.district.name))
         name = group_name(group, [buyers.get(str(c.district_id), {}) for c in group.contracts])
         names[name] = names.get(name, 0) + 1
         if names[name] > 1:  # two groups alike in every named respect: number the repeats

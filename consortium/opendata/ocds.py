@@ -244,6 +244,16 @@ def _documents(solicitation: Solicitation) -> list[dict[str, Any]]:
     return documents
 
 
+def _item(solicitation: Solicitation, quantity: int, unit_amount: int, note: str = "") -> dict:
+    """The one item bought: seats of the solicitation's unit at a unit price."""
+    return {
+        "id": "1",
+        "description": f"{solicitation.category}: {solicitation.title}{note}",
+        "quantity": quantity,
+        "unit": {"name": solicitation.unit, "value": value(unit_amount, solicitation.currency)},
+    }
+
+
 def _award(solicitation: Solicitation, result) -> dict[str, Any]:
     group = result.group
     tz = solicitation.consortium.timezone
@@ -255,13 +265,7 @@ def _award(solicitation: Solicitation, result) -> dict[str, Any]:
         "date": stamp(group.award.published_at),
         "value": value(group.total_amount, solicitation.currency),
         "suppliers": [party_ref(group.vendor)],
-        "items": [{
-            "id": "1",
-            "description": f"{solicitation.category}: {solicitation.title}, tier {result.tier}",
-            "quantity": group.quantity,
-            "unit": {"name": solicitation.unit,
-                     "value": value(group.unit_amount, solicitation.currency)},
-        }],
+        "items": [_item(solicitation, group.quantity, group.unit_amount, f", tier {result.tier}")],
         "relatedLots": [f"lot-{group.id}"],
         "contractPeriod": {
             "startDate": day_start(min(c.starts_on for c in contracts), tz),
@@ -282,12 +286,6 @@ def _contract(solicitation: Solicitation, contract) -> dict[str, Any]:
         "period": {"startDate": day_start(contract.starts_on, tz),
                    "endDate": day_start(contract.expires_on, tz)},
         "value": value(contract.amount, solicitation.currency),
-        "items": [{
-            "id": "1",
-            "description": f"{solicitation.category}: {solicitation.title}",
-            "quantity": contract.quantity,
-            "unit": {"name": solicitation.unit,
-                     "value": value(group.unit_amount, solicitation.currency)},
-        }],
+        "items": [_item(solicitation, contract.quantity, group.unit_amount)],
         "dateSigned": stamp(contract.decided_at),
     }
