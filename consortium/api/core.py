@@ -21,13 +21,14 @@ from werkzeug.routing import BaseConverter
 
 from consortium.api.auth import rate_limit_key
 from consortium.api.errors import ErrorSchema
+from consortium.db import MAX_KEY
 from consortium.extensions import db, limiter
 from consortium.policy import public
 
 ID = "id"  # the converter of every id in an API path (IdConverter)
 MAX_PAGE = 100_000  # far past any real list; keeps OFFSET inside a 64-bit integer
 MAX_PER_PAGE = 100
-INT32_MAX = 2**31 - 1  # ids and counts are 32-bit columns: bigger values cannot exist
+INT32_MAX = MAX_KEY  # ids and counts are 32-bit columns: bigger values cannot exist
 
 ERROR_DESCRIPTIONS = {
     401: "No valid API token.",

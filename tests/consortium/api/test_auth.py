@@ -182,3 +182,9 @@ def test_the_command_line_prints_a_working_token_on_its_last_line(app, runner, m
     assert "Finance export" in listed.output and token.split("_", 2)[2] not in listed.output
     missing = runner.invoke(args=["api-token", "create", "nobody@example.org"])
     assert missing.exit_code != 0 and "No account" in missing.output
+
+
+@pytest.mark.parametrize("token_id", [2**31, 2**63, 10**30])
+def test_revoking_a_token_by_a_huge_id_is_a_404(client, login, make, token_id):
+    login(client, make.district())
+    assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 404

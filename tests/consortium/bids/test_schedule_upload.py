@@ -99,3 +99,10 @@ def test_the_template_is_a_valid_schedule_and_downloads(client, login, world):
     response = client.get("/bids/schedule-template.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.get_data(as_text=True) == TEMPLATE
+
+
+@pytest.mark.parametrize("solicitation_id", [2**31, 2**63])
+def test_an_upload_to_a_huge_id_is_a_404(client, login, world, solicitation_id):
+    login(client, world.vendor_a)
+    response = client.post(f"/bids/solicitation/{solicitation_id}/schedule", data={})
+    assert response.status_code == 404

@@ -162,3 +162,8 @@ def test_the_validation_is_not_vacuous(client, world):
     found = problems(package)
     assert any("currency" in p for p in found)
     assert any("relatedLots" in p for p in found)
+
+
+@pytest.mark.parametrize("solicitation_id", [2**31, 2**63])
+def test_a_release_of_a_huge_id_is_a_404(client, solicitation_id):
+    assert client.get(f"/open-data/ocds/{solicitation_id}.json").status_code == 404
