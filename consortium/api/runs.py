@@ -67,6 +67,10 @@ class Run(ma.Schema):
 RunPage = page_schema(Run, "RunPage")
 
 
+class RunFilter(PageArgs):
+    status = F.String(validate=ma.validate.OneOf([s.value for s in RunStatus]))
+
+
 class RunIn(Schema):
     label = text(120, load_default="")
     grouping = F.Nested(Grouping, load_default=None, allow_none=True,
@@ -106,7 +110,7 @@ def _run(run_id: int) -> AllocationRun:
 
 
 @blp.operation(f"/solicitations/<{ID}:solicitation_id>/runs", "GET", errors=[403, 404, 422])
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(RunFilter, location="query")
 @blp.response(200, RunPage)
 def list_runs(args, solicitation_id: int):
     """The solicitation's runs, newest first."""
@@ -116,6 +120,8 @@ def list_runs(args, solicitation_id: int):
         .where(AllocationRun.solicitation_id == solicitation.id)
         .order_by(AllocationRun.id.desc())
     )
+    if "status" in args:
+        query = query.where(AllocationRun.status == args["status"])
     return paginate(query, args, run_data)
 
 

@@ -37,6 +37,7 @@ def test_a_run_is_started_watched_read_and_published(api, make, clock, monkeypat
     assert hashlib.sha256(document.data).hexdigest() == run["input_sha256"]
     assert manager.get(f"/runs/{run['id']}/result").get_json()["status"] in ("optimal", "feasible")
     assert manager.get(f"/solicitations/{sid}/runs").get_json()["total"] == 1
+    assert manager.get(f"/solicitations/{sid}/runs?status=failed").get_json()["total"] == 0
     published = manager.post(f"/runs/{run['id']}/publish")
     assert published.status_code == 201
     award_id = published.get_json()["id"]
