@@ -31,7 +31,13 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from consortium.api import auth, errors
-from consortium.api.core import INT32_MAX, ConsortiumApi, IdConverter, id_parameter_schema
+from consortium.api.core import (
+    INT32_MAX,
+    ApiBlueprint,
+    ConsortiumApi,
+    IdConverter,
+    id_parameter_schema,
+)
 from consortium.commit_point import on_refusal
 from consortium.extensions import csrf, login_manager
 
@@ -65,9 +71,13 @@ def _build() -> Blueprint:
     root.before_request(lambda: on_refusal(errors.refusal_answer()))
     root.register_error_handler(HTTPException, errors.http_error)
     root.register_error_handler(InternalServerError, _server_error)
-    for name in RESOURCES:
-        root.register_blueprint(importlib.import_module(f"consortium.api.{name}").blp)
+    for blueprint in _resources():
+        root.register_blueprint(blueprint)
     return root
+
+
+def _resources() -> list[ApiBlueprint]:
+    return [importlib.import_module(f"consortium.api.{name}").blp for name in RESOURCES]
 
 
 def _ids_exist() -> None:
@@ -117,8 +127,7 @@ def init_app(app: Flask) -> None:
     api = ConsortiumApi(app)
     api.register_converter(IdConverter, id_parameter_schema)
     api.register_blueprint(bp)
-    for child in bp._blueprints:
-        blueprint = child[0]
+    for blueprint in _resources():
         api.spec.tag({"name": blueprint.tag, "description": blueprint.description})
     for name, blueprint in app.blueprints.items():
         if name == "api" or name.startswith("api."):
