@@ -80,8 +80,11 @@ def _membership(token: ApiToken) -> Membership | None:
             _act(None, None)
             abort(403, f"{ORGANISATION_HEADER}: you are not a member of that organisation.")
         return membership
-    default = user.membership_in(token.organisation_id) if token.organisation_id else None
-    return default or min(user.memberships, key=lambda m: m.id, default=None)
+    if token.organisation_id is not None:
+        # Removed from the token's organisation since: the token acts for none (403s), not
+        # silently for another of the person's organisations.
+        return user.membership_in(token.organisation_id)
+    return min(user.memberships, key=lambda m: m.id, default=None)
 
 
 def _act(user: User | None, membership: Membership | None) -> None:

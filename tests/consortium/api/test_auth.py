@@ -182,9 +182,42 @@ def test_the_command_line_prints_a_working_token_on_its_last_line(app, runner, m
     assert "Finance export" in listed.output and token.split("_", 2)[2] not in listed.output
     missing = runner.invoke(args=["api-token", "create", "nobody@example.org"])
     assert missing.exit_code != 0 and "No account" in missing.output
+    row = db.session.scalars(select(ApiToken)).one()
+    assert runner.invoke(args=["api-token", "revoke", str(row.id)]).exit_code == 0
+    assert client.get("/me").status_code == 401
 
 
 @pytest.mark.parametrize("token_id", [2**31, 2**63, 10**30])
 def test_revoking_a_token_by_a_huge_id_is_a_404(client, login, make, token_id):
     login(client, make.district())
     assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 404
+
+
+def test_an_unexpected_error_is_answered_in_json_and_changes_nothing(app, api, make, monkeypatch):
+    from consortium.api import optins
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    solicitation = make.solicitation()
+    client = api(make.district())
+    monkeypatch.setattr(optins.services, "upsert_opt_in", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
+    response = client.put(f"/solicitations/{solicitation.id}/opt-in",
+                          json={"quantity": 5, "max_unit_amount": None, "version": 0})
+    assert response.status_code == 500
+    assert response.get_json()["message"].startswith("Something went wrong")
+    assert opt_ins() == 0
+
+
+def test_a_token_of_a_person_removed_from_its_organisation_acts_for_none(api, make, db_session):
+    district = make.district()
+    vendor_org = make.vendor().org
+    make.member(vendor_org, user=district.user)
+    client = api(district)
+    membership = district.user.membership_in(district.org)
+    db_session.delete(membership)
+    db_session.flush()
+    me = client.get("/me").get_json()
+    assert me["acting_for"] is None  # not the vendor the person still belongs to
+    assert client.get("/opt-ins").status_code == 403
