@@ -12,7 +12,7 @@ from consortium.config import INSTANCE_DIR, Settings, resource_dir
 
 DOMAINS = (
     "accounts", "audit", "notifications", "procurement", "bids", "allocation", "awards",
-    "payments",
+    "payments", "opendata",
 )
 
 
@@ -48,7 +48,7 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from consortium import commit_point, policy, security
-    from consortium.extensions import csrf, db, login_manager, migrate
+    from consortium.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
@@ -57,6 +57,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
+    limiter.init_app(app)
 
     from consortium.accounts.models import User
 
@@ -83,11 +84,18 @@ def _register_blueprints(app: Flask) -> None:
                 continue
             raise
         app.register_blueprint(module.bp)
+    from consortium import api
+
+    api.init_app(app)  # /api/v1 and its OpenAPI document
 
 
 def _register_errors(app: Flask) -> None:
     def page(code: int, message: str | None = None):
         def handler(error):
+            from consortium.api.errors import http_error, is_api_request
+
+            if is_api_request():  # an unknown API path or method: the API's JSON, not a page
+                return http_error(error)
             if code == 500:
                 from consortium.extensions import db
 

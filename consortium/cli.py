@@ -71,6 +71,11 @@ def demo_logins() -> None:
     click.echo("  Demo logins:")
     for role, email, password in logins():
         click.echo(f"    {role:<10} {email:<40} {password}")
+    tokens = getattr(demo, "tokens", None)
+    if tokens is not None:
+        click.echo("  Demo API tokens (curl -H 'Authorization: Bearer <token>' .../api/v1/me):")
+        for role, token in tokens():
+            click.echo(f"    {role:<10} {token}")
 
 
 @click.command("worker")

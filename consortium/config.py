@@ -67,6 +67,7 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     trusted_proxies: int = 0
     jobs_mode: str | None = None  # "sync" | "thread" | "rq"; None: rq when REDIS_URL, else thread
+    api_rate_limit: str = "300 per minute"  # per API token (anonymous API calls: per address)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -101,6 +102,7 @@ class Settings:
             base_url=env.get("BASE_URL", "http://127.0.0.1:5000"),
             trusted_proxies=int(env.get("TRUSTED_PROXIES", "0")),
             jobs_mode=env.get("JOBS_MODE") or None,
+            api_rate_limit=env.get("API_RATE_LIMIT") or "300 per minute",
         )
         return settings.replace(**overrides) if overrides else settings.validated()
 
@@ -151,6 +153,10 @@ class Settings:
             "SMTP_HOST": self.smtp_host,
             "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # district CSV imports
             "JOBS_MODE": self.jobs_mode,
+            # consortium.extensions.limiter: Redis when there is one, so workers count together.
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "API_RATE_LIMIT": self.api_rate_limit,
         }
 
     def public_dict(self) -> dict[str, Any]:

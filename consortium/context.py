@@ -55,6 +55,11 @@ def switch_org(user: User, organisation_id: int) -> Organisation:
     return membership.organisation
 
 
+def act_as(membership: Membership | None) -> None:
+    """Act for `membership` in this request: an API token names it, not the session."""
+    setattr(g, _CACHE, membership)
+
+
 def forget() -> None:
     """Drop the cached membership (after signing someone else in, or switching)."""
     g.pop(_CACHE, None)

@@ -35,6 +35,11 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+# Primary keys are 32-bit integers: a larger id names nothing (and PostgreSQL refuses to
+# compare one with an integer column), so loaders answer 404 for it before any query.
+MAX_KEY = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Column default for timestamps: the server clock, aware UTC."""
     return clock.now()
@@ -100,6 +105,7 @@ def str_enum(enum_cls: type[Enum], length: int = 20) -> SAEnum:
 
 MODEL_MODULES = (
     "consortium.accounts.models",
+    "consortium.accounts.tokens",
     "consortium.security",
     "consortium.audit.models",
     "consortium.notifications.models",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from werkzeug.wrappers import Response
 
     from consortium.accounts.models import Affiliation
+    from consortium.accounts.tokens import ApiToken
     from consortium.allocation.models import AllocationRun
     from consortium.awards.models import Award, AwardGroup, Contract
     from consortium.bids.models import Bid, Product
@@ -310,3 +311,17 @@ def can_view_fee_statement(user: Viewer, consortium: Organisation, vendor: Organ
 def can_manage_payouts(user: Viewer, vendor: Organisation | None) -> bool:
     """Set up the vendor's Stripe Connect account: the vendor's admins."""
     return vendor is not None and vendor.is_vendor and is_admin_of(user, vendor)
+
+
+# --- API tokens, the API's document and open data (issue 9) ---
+
+# The OpenAPI document and the API reference are public, as are the open-data exports (OCDS).
+PUBLIC_ENDPOINTS.update(
+    {"api-docs.openapi_json", "opendata.index", "opendata.package", "opendata.solicitation_release"}
+)
+
+
+def can_revoke_token(user: Viewer, token: ApiToken) -> bool:
+    """A personal API token is its person's alone: only they list and revoke it."""
+    signed_in = _user(user)
+    return signed_in is not None and token.user_id == signed_in.id

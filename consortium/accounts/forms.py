@@ -233,3 +233,14 @@ class ChangePasswordForm(FlaskForm):
     )
     password = RegisterForm.password
     confirm = RegisterForm.confirm
+
+
+class ApiTokenForm(FlaskForm):
+    """A new personal API token: what will use it, and which organisation it acts for."""
+
+    name = StringField(
+        "Token name",
+        validators=[DataRequired(message="Name the token after what will use it."), Length(max=100)],
+        description="For example: SIS nightly sync. You can revoke it any time.",
+    )
+    organisation_id = SelectField("Acts for", coerce=int)

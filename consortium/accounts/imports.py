@@ -42,6 +42,23 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "sis": ("SIS",),
 }
 REQUIRED = ("nces_id", "name", "state", "enrollment")
+# The downloadable template: the friendlier column names (every one is also read from the
+# CCD layout above), one example row per locale word; locale may also be an NCES code 11-43.
+TEMPLATE_COLUMNS = ("NCES_ID", "NAME", "STATE", "ENROLLMENT", "SCHOOLS", "LOCALE",
+                    "BROADBAND_MBPS", "SIS")
+TEMPLATE_ROWS = (
+    ("1700001", "Prairie Ridge CUSD 201", "IL", "1240", "4", "rural", "300", "PowerSchool"),
+    ("1700002", "Heron Lake SD 12", "IL", "415", "2", "town", "100", "Infinite Campus"),
+)
+
+
+def template_csv() -> str:
+    """A CSV to fill in: the header and two example rows (replace them with your districts)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerows(TEMPLATE_ROWS)
+    return out.getvalue()
 
 # NCES urban-centric locale codes: 11-13 city, 21-23 suburb, 31-33 town, 41-43 rural.
 LOCALE_BY_CODE_PREFIX = {"1": "urban", "2": "suburban", "3": "town", "4": "rural"}

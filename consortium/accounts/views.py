@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consortium import context, policy, security
-from consortium.accounts import affiliations, imports, organisations, registration, signin
+from consortium.accounts import affiliations, imports, organisations, registration, signin, tokens
 from consortium.accounts.forms import (
     AddMemberForm,
     AddOrganisationForm,
+    ApiTokenForm,
     ChangePasswordForm,
     DecisionForm,
     DistrictImportForm,
@@ -33,6 +34,7 @@ from consortium.accounts.models import (
     OrgKind,
 )
 from consortium.commit_point import Answer, flash_and_redirect, mark_field, on_refusal
+from consortium.db import MAX_KEY
 from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.transaction import commit_now
@@ -181,16 +183,63 @@ def reset_password(token: str):
 
 @bp.route("/account", methods=["GET", "POST"])
 def account():
-    """The signed-in person: their organisations, and changing their password."""
+    """The signed-in person: their organisations, password and personal API tokens."""
     form = ChangePasswordForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            on_refusal(_refused_form("accounts/account.html", form))
+            on_refusal(_refused_form("accounts/account.html", form, **_token_page()))
             signin.change_password(current_user, form.current.data, form.password.data)
             flash("Your password is changed.", "success")
             return redirect(url_for("accounts.account"))
-        return render_template("accounts/account.html", form=form), 400
-    return render_template("accounts/account.html", form=form)
+        return render_template("accounts/account.html", form=form, **_token_page()), 400
+    return render_template("accounts/account.html", form=form, **_token_page())
+
+
+def _token_page(token_form: ApiTokenForm | None = None, **extra) -> dict:
+    """The account page's API token section: the person's tokens and the form for a new one."""
+    token_form = token_form or ApiTokenForm(formdata=None)
+    memberships = sorted(current_user.memberships, key=lambda m: m.id)
+    token_form.organisation_id.choices = options(
+        (m.organisation_id, m.organisation.name) for m in memberships
+    )
+    if token_form.organisation_id.data is None:
+        active = context.current_org()
+        token_form.organisation_id.data = active.id if active else None
+    return {"tokens": tokens.tokens_of(current_user), "token_form": token_form, **extra}
+
+
+@bp.post("/account/tokens")
+def create_token():
+    """Make a personal API token and show it, this once (the page is not cached)."""
+    token_form = ApiTokenForm()
+    page = _token_page(token_form)
+    if not token_form.validate_on_submit():
+        return render_template("accounts/account.html", form=ChangePasswordForm(formdata=None),
+                               **page), 400
+    organisation = current_user.membership_in(token_form.organisation_id.data).organisation
+
+    def refused(error: DomainError):
+        _show(token_form, error)
+        return render_template("accounts/account.html", form=ChangePasswordForm(formdata=None),
+                               **_token_page(token_form)), 400
+
+    on_refusal(refused)
+    made = tokens.create_token(current_user, token_form.name.data, organisation)
+    page = _token_page(ApiTokenForm(formdata=None), new_token=made.plaintext)
+    response = render_template("accounts/account.html", form=ChangePasswordForm(formdata=None),
+                               **page)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    token = db.session.get(tokens.ApiToken, token_id) if token_id <= MAX_KEY else None
+    # Someone else's token does not exist as far as this person can tell.
+    policy.require(token is not None and policy.can_revoke_token(current_user, token),
+                   not_found=True)
+    tokens.revoke_token(token)
+    flash(f"Token '{token.name}' is revoked: it no longer works.", "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/org/members", methods=["GET", "POST"])
@@ -351,6 +400,14 @@ def import_districts():
     flash(f"Imported {result.created} new districts; all are verified for {consortium.name}.",
           "success")
     return redirect(url_for("accounts.verification", status="verified"))
+
+
+@bp.get("/verification/import/template.csv")
+def import_template():
+    """The district import as a spreadsheet to fill in (besides the NCES CCD layout)."""
+    policy.require_managed_consortium()
+    return Response(imports.template_csv(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="districts-template.csv"'})
 
 
 @bp.get("/orgs/<slug>")

@@ -11,6 +11,7 @@ from consortium.allocation.views import json_download
 from consortium.awards import reports as award_reports
 from consortium.awards import services
 from consortium.awards.models import Award, AwardGroup, Contract
+from consortium.awards.results import award_results
 from consortium.clock import now
 from consortium.commit_point import on_refusal
 from consortium.errors import DomainError
@@ -76,6 +77,7 @@ def verify(award_id: int):
         "awards/verify.html",
         award=award,
         run=award.run,
+        results=award_results(award),
         can_manage=can_manage_award(current_user, award),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DecimalField,
     FieldList,
@@ -126,3 +127,19 @@ class BidForm(FlaskForm):
     def field_errors(self) -> list[str]:
         """Every error message of the form, each naming its field (for the summary at the top)."""
         return [str(e) for field in self._all_fields() for e in field.errors]
+
+
+class ScheduleUploadForm(FlaskForm):
+    """The tier schedule as a CSV file (one tier per line), with the rest of the bid."""
+
+    product = SelectField("Product", coerce=int, validators=[DataRequired()])
+    tiers_mode = BidForm.tiers_mode
+    capacity = BidForm.capacity
+    file = FileField(
+        "Tier schedule (CSV)",
+        validators=[FileRequired(message="Choose a CSV file."),
+                    FileAllowed(["csv", "txt"], message="Upload a .csv file.")],
+        description="Columns up_to and unit_price (dollars); leave up_to empty on the last tier.",
+    )
+    preview = SubmitField("Preview")
+    submit = SubmitField("Submit sealed bid")

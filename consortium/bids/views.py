@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from consortium.allocation.adapter import version_offer
 from consortium.bids.demand import demand_of, open_for_bids
 from consortium.bids.eligibility import declaration_gaps, vendor_declarations
-from consortium.bids.forms import BidForm, ProductForm
+from consortium.bids.forms import BidForm, ProductForm, ScheduleUploadForm
+from consortium.bids.loaders import get_bidding
 from consortium.bids.models import Bid, BidVersion, Product
 from consortium.bids.opening import open_bids, opened_bids, openings
 from consortium.bids.products import delete_product, save_product, vendor_products
+from consortium.bids.schedule_csv import TEMPLATE, parse_schedule
 from consortium.bids.schedules import schedule_preview
 from consortium.bids.sealed import (
     bid_deadline_passed,
     counting_version,
-    find_bid,
     submit_bid,
     vendor_bids,
     withdraw_bid,
@@ -28,7 +29,6 @@ from consortium.commit_point import flash_and_redirect, on_refusal
 from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
-    can_bid,
     can_edit_product,
     can_see_nonces,
     can_view_bid,
@@ -129,26 +129,15 @@ def my_bids():
 
 @bp.route("/solicitation/<int:solicitation_id>", methods=["GET", "POST"])
 def bid_form(solicitation_id: int):
-    solicitation = get_solicitation(solicitation_id)
-    vendor = require_acting_vendor()
-    require(can_bid(current_user, solicitation))
-    bid = find_bid(solicitation.id, vendor.id)
+    solicitation, vendor, bid = get_bidding(solicitation_id)
     latest = bid.latest if bid else None
     form = BidForm(data=_form_data(latest) if request.method == "GET" else None)
     form.product.choices = [SelectChoice(p.id, p.name) for p in vendor_products(vendor.id)]
     closed = bid_deadline_passed(solicitation)
+    upload = _upload_form(vendor.id, latest, formdata=None)
 
     def page(status: int = 200, preview: dict | None = None):
-        return render_template(
-            "bids/bid_form.html",
-            form=form,
-            requirements=describe_requirements(solicitation.requirements),
-            solicitation=solicitation,
-            bid=bid,
-            latest=latest,
-            closed=closed,
-            preview=preview,
-        ), status
+        return _bid_page(solicitation, bid, form, upload, status, preview=preview)
 
     if request.method != "POST":
         return page()
@@ -174,6 +163,70 @@ def bid_form(solicitation_id: int):
     return redirect(url_for("bids.receipt", bid_id=version.bid_id, number=version.number))
 
 
+def _bid_page(solicitation: Solicitation, bid: Bid | None, form: BidForm,
+              upload: ScheduleUploadForm, status: int, **extra):
+    """The bid form's page: the form, the CSV upload, and what the vendor last submitted."""
+    return render_template(
+        "bids/bid_form.html", form=form, upload_form=upload, solicitation=solicitation,
+        requirements=describe_requirements(solicitation.requirements), bid=bid,
+        latest=bid.latest if bid else None, closed=bid_deadline_passed(solicitation), **extra,
+    ), status
+
+
+def _upload_form(vendor_id: int, latest: BidVersion | None, **kwargs) -> ScheduleUploadForm:
+    data = _form_data(latest) or {}
+    # Prefixed: its fields sit on the bid form's page beside that form's own of the same names.
+    form = ScheduleUploadForm(
+        prefix="upload", data={k: v for k, v in data.items() if k != "tiers"}, **kwargs
+    )
+    form.product.choices = [SelectChoice(p.id, p.name) for p in vendor_products(vendor_id)]
+    return form
+
+
+@bp.post("/solicitation/<int:solicitation_id>/schedule")
+def schedule_upload(solicitation_id: int):
+    """A tier schedule from a CSV file: previewed, or submitted as the next sealed version."""
+    solicitation, vendor, bid = get_bidding(solicitation_id)
+    latest = bid.latest if bid else None
+    upload = _upload_form(vendor.id, latest)
+    form = BidForm(formdata=None, data=_form_data(latest))
+    form.product.choices = upload.product.choices
+
+    def page(status: int, line_errors=(), preview: dict | None = None):
+        return _bid_page(solicitation, bid, form, upload, status, preview=preview,
+                         line_errors=line_errors)
+
+    if not upload.validate_on_submit():
+        return page(400)
+    raw = upload.file.data.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # spreadsheets saved in the old Windows encoding
+    schedule, line_errors = parse_schedule(text, upload.tiers_mode.data, upload.capacity.data)
+    if schedule is None:
+        return page(400, line_errors)
+    if upload.preview.data:
+        return page(200, preview=_preview(schedule.as_offer(), solicitation))
+
+    def refused(error: DomainError):
+        flash(error.message, "error")
+        return page(error.status)
+
+    on_refusal(refused)
+    product = db.session.get(Product, upload.product.data)
+    version = submit_bid(solicitation, vendor, current_user, product=product, schedule=schedule)
+    flash(f"Bid received from your file: version {version.number}.", "success")
+    return redirect(url_for("bids.receipt", bid_id=version.bid_id, number=version.number))
+
+
+@bp.get("/schedule-template.csv")
+def schedule_template():
+    require_acting_vendor()
+    return Response(TEMPLATE, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="tier-schedule.csv"'})
+
+
 def _form_data(version: BidVersion | None) -> dict | None:
     if version is None:
         return None
@@ -197,10 +250,7 @@ def _preview(offer, solicitation: Solicitation, *, manager: bool = False):
 
 @bp.post("/solicitation/<int:solicitation_id>/withdraw")
 def bid_withdraw(solicitation_id: int):
-    solicitation = get_solicitation(solicitation_id)
-    vendor = require_acting_vendor()
-    require(can_bid(current_user, solicitation))
-    bid = find_bid(solicitation.id, vendor.id)
+    solicitation, _vendor, bid = get_bidding(solicitation_id)
     if bid is None:
         abort(404)
     on_refusal(flash_and_redirect(url_for("bids.bid_form", solicitation_id=solicitation.id)))

@@ -11,6 +11,7 @@ districts  districts drawn like the real ones (shared/data/districts.md), determ
 timeline   the engine: steps in time order on a frozen clock
 story      each kind of step, through the services
 plan       the whole story from founding to yesterday, and `seed()` that plays it
+tokens     each demo account's API token, with a published secret like the demo password
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from consortium.demo.data import CONSORTIUM, SEED, logins
 from consortium.demo.districts import HERON_LAKE, PRAIRIE_RIDGE, draw_districts
 from consortium.demo.plan import DemoSummary, is_seeded, seed
 from consortium.demo.timeline import DemoError
+from consortium.demo.tokens import tokens
 
 __all__ = [
     "CONSORTIUM", "HERON_LAKE", "PRAIRIE_RIDGE", "SEED", "DemoError", "DemoSummary",
-    "draw_districts", "is_seeded", "logins", "seed",
+    "draw_districts", "is_seeded", "logins", "seed", "tokens",
 ]

@@ -26,6 +26,7 @@ from consortium.demo.data import (
 from consortium.demo.districts import HERON_LAKE, PRAIRIE_RIDGE, draw_districts
 from consortium.demo.story import Story
 from consortium.demo.timeline import DemoError, clock_restored, quiet_mail_log
+from consortium.demo.tokens import add_tokens
 from consortium.extensions import db
 from consortium.transaction import atomic
 
@@ -120,6 +121,8 @@ def plan(story: Story) -> None:
     story.bids("math", day(-3, 9), day(-1, 15))
     # A draft the manager is still writing.
     story.solicitation(DRAFT, CONSORTIUM, publish=False)
+    # Everyone of the demo has a personal API token (their secrets are in demo-logins).
+    add_tokens(story, day(-1, 17))
     # The second consortium's own open solicitation.
     story.solicitation(NORTHWOODS, SECOND_CONSORTIUM)
     story.opt_ins(NORTHWOODS, northwoods, [HERON_LAKE], until=day(-1, 16))

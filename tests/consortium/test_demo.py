@@ -176,6 +176,13 @@ def test_demo_seeds_every_phase_and_every_login_works(app, runner):
     assert "Digital reading" not in client.get("/manage/solicitations").get_data(as_text=True)
     assert client.get(f"/manage/solicitations/{ready.id}/opt-ins").status_code in (403, 404)
     assert app.test_client().get("/").status_code == 200
+    # Issue 9: each demo account's API token works, and the award reads as results.
+    for role, token in demo.tokens():
+        me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200 and me.get_json()["email"] == roles[role][0], role
+    public = app.test_client().get(f"/api/v1/awards/{award.id}").get_json()
+    assert len(public["groups"]) == len(award.groups) and " · Tier " in public["groups"][0]["name"]
+    assert public["savings_amount"] > 0
 
     # Seeding again (in demo mode, as `make demo` runs it) re-uses what is there.
     organisations = _count(Organisation)
@@ -187,3 +194,4 @@ def test_demo_seeds_every_phase_and_every_login_works(app, runner):
     assert _count(Organisation) == organisations
     printed = runner.invoke(args=["demo-logins"]).output
     assert all(email in printed for email, _password in roles.values())
+    assert all(token in printed for _role, token in demo.tokens())

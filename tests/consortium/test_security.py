@@ -97,7 +97,7 @@ def _sample_url(rule) -> str:
     values = {}
     for name in rule.arguments:
         converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if converter in ("IntegerConverter", "NumberConverter") else "x"
+        values[name] = 1 if converter in ("IntegerConverter", "NumberConverter", "IdConverter") else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -110,6 +110,11 @@ def test_every_non_public_endpoint_of_every_domain_sends_anonymous_to_login(app,
             continue
         for method in sorted(rule.methods & {"GET", "POST"}):
             response = client.open(_sample_url(rule), method=method)
+            if rule.endpoint.startswith("api."):  # issue 9: the JSON API answers 401 itself
+                assert response.status_code == 401, (rule.endpoint, method, response.status_code)
+                assert response.get_json()["status"] == 401
+                checked += 1
+                continue
             assert response.status_code == 302, (rule.endpoint, method, response.status_code)
             assert response.headers["Location"].startswith("/login"), rule.endpoint
             checked += 1

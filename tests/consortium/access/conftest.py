@@ -23,3 +23,14 @@ def sessions(app, world, login) -> dict[str, str | None]:
         login(client, actor)
         cookies[role] = client.get_cookie("session").value
     return cookies
+
+
+@pytest.fixture
+def api_tokens(app, world) -> dict[str, str | None]:
+    """Each role's personal API token for its organisation (None: anonymous). Issue 9."""
+    from consortium.accounts.tokens import create_token
+
+    made: dict[str, str | None] = {ANON: None}
+    for role, actor in world.actors.items():
+        made[role] = create_token(actor.user, "access matrix", actor.org).plaintext
+    return made

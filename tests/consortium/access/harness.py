@@ -43,9 +43,12 @@ class Outcome:
 class Walker:
     """Sends one request as one role inside a SAVEPOINT that is rolled back afterwards."""
 
-    def __init__(self, app, cookies: dict[str, str | None]) -> None:
+    def __init__(
+        self, app, cookies: dict[str, str | None], tokens: dict[str, str | None] | None = None
+    ) -> None:
         self.app = app
         self.cookies = cookies
+        self.tokens = tokens or {}  # issue 9: the API is called with each role's token
         self.connection = db._app_engines[app][None]  # the test's connection (see conftest)
         db.session.execute(select(1))  # the test session holds its savepoint below ours
 
@@ -55,15 +58,22 @@ class Walker:
             self.connection.execute(select(func.count()).select_from(OutboxMessage)).scalar_one(),
         )
 
-    def send(self, role: str, method: str, url: str, data: dict | bytes | None,
-             headers: dict[str, str] | None = None) -> Outcome:
+    def send(
+        self, role: str, method: str, url: str, data: dict | bytes | None, *, api: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome:
         client = self.app.test_client()
-        if self.cookies[role] is not None:
+        headers, body = dict(headers or {}), {"data": data}
+        if api:  # issue 9: a token, never the cookie, and a JSON body
+            if self.tokens.get(role) is not None:
+                headers["Authorization"] = f"Bearer {self.tokens[role]}"
+            body = {} if data is None else {"json": data}
+        elif self.cookies[role] is not None:
             client.set_cookie("session", self.cookies[role])
         savepoint = self.connection.begin_nested()
         try:
             before = self._count()
-            response = client.open(url, method=method, data=data, headers=headers)
+            response = client.open(url, method=method, headers=headers, **body)
             changed = self._count() != before
             response.close()
             with client.session_transaction() as session:
@@ -94,13 +104,28 @@ def is_refusal(outcome: Outcome, refusal: int | str) -> bool:
     return outcome.status == refusal
 
 
-def judge(case: Case, role: str, method: str, outcome: Outcome) -> str | None:
+def is_api(endpoint: str) -> bool:
+    """An operation of /api/v1 (issue 9): token-authenticated JSON."""
+    return endpoint.startswith("api.")
+
+
+def judge(
+    case: Case, role: str, method: str, outcome: Outcome, *, api: bool = False, public: bool = True
+) -> str | None:
     """None when the outcome is what the table says, else what was expected.
 
     Allowed means served: a page (200), or a redirect that is neither to the login page nor
     carrying an error flash. A flash-and-redirect refusal is a refusal, expected only where
-    the table says FLASHED.
+    the table says FLASHED. An API operation (`api`) is served with a 2xx; refused, it answers
+    the status itself, 401 for anonymous callers of an operation that is not `public`.
     """
+    if api:
+        if role in case.allowed:
+            return None if 200 <= outcome.status < 300 else "allowed (a 2xx answer)"
+        refusal = 401 if role == ANON and not public else case.refusal(role)
+        if outcome.status != refusal:
+            return f"refused with {refusal}"
+        return f"refused with {refusal} without changing anything" if outcome.changed else None
     if role in case.allowed:
         if outcome.status == 200:
             return None

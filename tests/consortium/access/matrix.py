@@ -491,3 +491,159 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
     # district A's invoice (vendor A) is open, district B's (vendor B) overdue.
     **PAYMENTS,
 }
+
+
+# --- issue 9: the JSON API (each role calls it with its own token; bodies are JSON) ---
+
+
+def api_solicitation(w: World, role: str) -> dict[str, Any]:
+    return {"title": "Reading intervention 2026-27", "category": "Literacy",
+            "opt_in_deadline": "2026-03-20T17:00:00Z", "bid_deadline": "2026-03-27T17:00:00Z",
+            "grouping": {"enrollment_max_ratio": 4}}
+
+
+def api_opt_in(w: World, role: str) -> dict[str, Any]:
+    # District A holds version 1 of its opt-in to the open solicitation; district B has none.
+    return {"quantity": 650, "max_unit_amount": 1850, "version": 1 if role == DA else 0}
+
+
+def api_bid(w: World, role: str) -> dict[str, Any]:
+    product = w["product of B"] if role == VB else w["product of A"]
+    return {"product_id": product, "tiers_mode": "volume", "capacity": None,
+            "tiers": [{"up_to": 999, "unit_amount": 1200}, {"up_to": None, "unit_amount": 950}]}
+
+
+def schedule_upload(w: World, role: str) -> dict[str, Any]:
+    product = w["product of B"] if role == VB else w["product of A"]
+    return {"upload-product": str(product), "upload-tiers_mode": "volume", "upload-submit": "y",
+            "upload-file": (io.BytesIO(b"up_to,unit_price\n999,12.00\n,9.50\n"), "tiers.csv")}
+
+
+def versioned(key: str, version: int) -> Params:
+    return lambda w: {"solicitation_id": w[key], "version": version}
+
+
+API_MATRIX: dict[str, dict[str, list[Case]]] = {
+    "api-docs.openapi_json": {"GET": [Case("the OpenAPI document", EVERYONE)]},
+    "api_docs.reference": {"GET": [Case("the API reference page", EVERYONE)]},
+    "api.me.me": {"GET": [Case("who the token acts as", SIGNED_IN)]},
+    "api.solicitations.list_solicitations": {"GET": [Case("the list", EVERYONE)]},
+    "api.solicitations.get_solicitation_": {"GET": [
+        Case("open", EVERYONE, sol("open")),
+        Case("sealed", EVERYONE, sol("sealed")),
+        Case("awarded", EVERYONE, sol("awarded")),
+        Case("X's draft", {MX}, sol("draft"), hidden=True),
+    ]},
+    "api.solicitations.momentum": {"GET": [
+        Case("open", EVERYONE, sol("open")),
+        Case("X's draft", {MX}, sol("draft"), hidden=True),
+    ]},
+    "api.solicitations.create_solicitation": {"POST": [
+        Case("a draft in own consortium", MANAGERS, data=api_solicitation),
+    ]},
+    "api.solicitations.update_solicitation": {"PATCH": [
+        Case("X's draft", {MX}, sol("draft"), data=form({"title": "Renamed"}), hidden=True),
+        Case("extend X's deadlines", {MX}, sol("open"),
+             data=form({"bid_deadline": "2026-03-30T17:00:00Z"})),
+    ]},
+    "api.solicitations.publish": {"POST": [
+        Case("X's draft", {MX}, sol("draft"), hidden=True),
+    ]},
+    "api.solicitations.cancel": {"POST": [
+        Case("X's open solicitation", {MX}, sol("open")),
+        Case("X's draft", {MX}, sol("draft"), hidden=True),
+    ]},
+    "api.optins.list_own": {"GET": [Case("own opt-ins", DISTRICTS)]},
+    "api.optins.get_own": {"GET": [
+        # District B has no opt-in: 404; non-districts have none to have: 403.
+        Case("own opt-in to the open one", {DA}, sol("open"), deny={DB: 404}),
+    ]},
+    "api.optins.put_own": {"PUT": [
+        Case("opt in to the open solicitation", DISTRICTS, sol("open"), data=api_opt_in),
+    ]},
+    "api.optins.withdraw_own": {"DELETE": [
+        Case("withdraw from the open solicitation", {DA}, versioned("open", 1), deny={DB: 404}),
+    ]},
+    "api.optins.list_all": {"GET": [
+        Case("X's open solicitation", {MX}, sol("open")),
+        Case("X's draft", {MX}, sol("draft"), hidden=True),
+    ]},
+    "api.bids.list_own": {"GET": [Case("own bids", VENDORS)]},
+    "api.bids.products": {"GET": [Case("own products", VENDORS)]},
+    "api.bids.get_bid": {"GET": [
+        Case("A's bid before the deadline", {VA}, ids(bid_id="bid of A (open)"), hidden=True),
+        Case("A's bid past the deadline, unopened", {VA}, ids(bid_id="bid of A (sealed)"),
+             hidden=True),
+        Case("B's opened bid", {VB, MX}, ids(bid_id="bid of B (opened)"), hidden=True),
+    ]},
+    "api.bids.get_own": {"GET": [
+        Case("own bid on the open solicitation", VENDORS, sol("open")),
+        Case("X's draft", NOBODY, sol("draft"), hidden=True, deny={MX: 403}),
+    ]},
+    "api.bids.submit": {"PUT": [
+        Case("bid on the open solicitation", VENDORS, sol("open"), data=api_bid),
+        Case("bid past the deadline", NOBODY, sol("sealed"), data=api_bid,
+             deny={VA: 409, VB: 409}),
+    ]},
+    "api.bids.withdraw": {"DELETE": [
+        Case("own bid on the open solicitation", VENDORS, sol("open")),
+    ]},
+    "api.bids.open_": {"POST": [
+        Case("open X's bids after the deadline", {MX}, sol("sealed")),
+        Case("X's bids before the deadline", NOBODY, sol("open"), deny={MX: 409}),
+    ]},
+    "api.runs.list_runs": {"GET": [Case("X's opened solicitation", {MX}, sol("opened"))]},
+    "api.runs.start": {"POST": [
+        Case("a run on X's solicitation", {MX}, sol("opened"), data=form({"label": "Matrix"})),
+    ]},
+    "api.runs.get_run": {"GET": [Case("X's run", {MX}, ids(run_id="run (opened)"))]},
+    "api.runs.run_input": {"GET": [Case("X's run", {MX}, ids(run_id="run (opened)"))]},
+    "api.runs.run_result": {"GET": [Case("X's run", {MX}, ids(run_id="run (opened)"))]},
+    "api.runs.publish": {"POST": [Case("publish X's run", {MX}, ids(run_id="run (opened)"))]},
+    "api.awards.list_awards": {"GET": [Case("published awards", EVERYONE)]},
+    "api.awards.get_award": {"GET": [Case("X's award", EVERYONE, ids(award_id="award"))]},
+    "api.awards.list_own_groups": {"GET": [Case("own groups", VENDORS)]},
+    "api.awards.get_group": {"GET": [
+        Case("vendor A's group", {VA, MX}, ids(group_id="group of vendor A"), hidden=True),
+        Case("vendor B's group", {VB, MX}, ids(group_id="group of vendor B"), hidden=True),
+    ]},
+    "api.contracts.list_contracts": {"GET": [
+        Case("own contracts (districts), the consortium's (managers)", DISTRICTS | MANAGERS),
+    ]},
+    "api.contracts.get_contract": {"GET": [
+        Case("district A's contract", {DA, MX}, ids(contract_id="contract of district A"),
+             hidden=True),
+    ]},
+    "api.contracts.accept": {"POST": [
+        Case("accept district A's contract", {DA}, ids(contract_id="contract of district A"),
+             hidden=True, deny={MX: 403}),
+    ]},
+    "api.contracts.decline": {"POST": [
+        Case("decline district B's contract", {DB}, ids(contract_id="contract of district B"),
+             hidden=True, deny={MX: 403}),
+    ]},
+    # Open data (OCDS): public, and a draft does not exist.
+    "opendata.index": {"GET": [Case("what the feed is", EVERYONE)]},
+    "opendata.package": {"GET": [Case("every published solicitation", EVERYONE)]},
+    "opendata.solicitation_release": {"GET": [
+        Case("the awarded one", EVERYONE, sol("awarded")),
+        Case("X's draft", NOBODY, sol("draft"), deny={r: 404 for r in ROLES}),
+    ]},
+    # Bulk data in: the district import's template, a vendor's tier schedule as CSV.
+    "accounts.import_template": {"GET": [Case("the district CSV template", MANAGERS)]},
+    "bids.schedule_template": {"GET": [Case("the tier schedule CSV template", VENDORS)]},
+    "bids.schedule_upload": {"POST": [
+        Case("a schedule file for the open solicitation", VENDORS, sol("open"),
+             data=schedule_upload),
+    ]},
+    # The account page's API tokens.
+    "accounts.create_token": {"POST": [
+        Case("a token of one's own", SIGNED_IN,
+             data=lambda w, r: {"name": "Matrix", "organisation_id": w.org(r if r != ANON else DA)}),
+    ]},
+    "accounts.revoke_token": {"POST": [
+        Case("district A's admin's token", {DA}, ids(token_id="token of A"), data=EMPTY,
+             hidden=True),
+    ]},
+}
+MATRIX.update(API_MATRIX)

@@ -9,7 +9,7 @@ mail).
 
 from __future__ import annotations
 
-from tests.consortium.access.harness import Outcome, Walker, judge, requests, world_rows
+from tests.consortium.access.harness import Outcome, Walker, is_api, judge, requests, world_rows
 from tests.consortium.access.matrix import FLASHED, MATRIX, Case
 from tests.consortium.access.world import ANON, DA, DB, NOBODY, ROLES
 
@@ -47,9 +47,11 @@ def test_every_rule_is_reached_by_a_case(app, world):
     assert sorted(every - reached) == []
 
 
-def test_access_matrix(app, world, sessions):
+def test_access_matrix(app, world, sessions, api_tokens):
     """Every case of MATRIX with every role; one failure lists every mismatch."""
-    walker = Walker(app, sessions)
+    from consortium.policy import is_public_endpoint
+
+    walker = Walker(app, sessions, api_tokens)
     rows_before = world_rows(walker.connection)
     mismatches = []
     count = 0
@@ -58,13 +60,16 @@ def test_access_matrix(app, world, sessions):
             data = case.data(world, role) if case.data else None
             headers = case.headers(world, role) if case.headers else None
             count += 1
+            api = is_api(endpoint)
             try:
-                outcome = walker.send(role, method, url, data, headers)
+                outcome = walker.send(role, method, url, data, api=api, headers=headers)
             except Exception as exc:  # noqa: BLE001 - a crash is a mismatch to list, not a stop
                 mismatches.append(f"{method} {url} [{endpoint}: {case.what}] as {role}: "
                                   f"raised {type(exc).__name__}: {exc}")
                 continue
-            expected = judge(case, role, method, outcome)
+            with app.test_request_context():
+                public = is_public_endpoint(endpoint)
+            expected = judge(case, role, method, outcome, api=api, public=public)
             if expected:
                 mismatches.append(
                     f"{method} {url} [{endpoint}: {case.what}] as {role}: "

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from consortium.accounts.signin import password_token
+from consortium.accounts.tokens import create_token
 from consortium.allocation import services as allocation_services
 from consortium.awards.services import publish_award
 from consortium.extensions import db
@@ -100,6 +101,8 @@ def build_world(make, clock) -> World:
     colleague = make.member(actors[VB].org, role="member", name="Robin Bright")
     world.ids["membership in vendor B"] = colleague.user.memberships[0].id
     world.ids["affiliation of A"] = actors[DA].org.affiliation_with(x).id
+    # Issue 9: a personal API token of district A's admin, for the revoke page.
+    world.ids["token of A"] = create_token(actors[DA].user, "Ash SIS", actors[DA].org).token.id
     applicant = make.district(consortium=x, status="pending", name="Cottonwood Applicant SD")
     world.ids["pending affiliation"] = applicant.org.affiliation_with(x).id
     world.ids["clause of X"] = make.clause(x, title="Price protection (X)").id
