@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 failure (no valid allocation, solver error, violations 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,11 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("-o", "--output", help="result file (default: stdout)")
     solve.add_argument("--solver", choices=("cbc", "highs"), default=None)
     solve.add_argument("--time-limit", type=_positive, default=None, metavar="S")
+    solve.add_argument("--progress", action="store_true",
+                       help="write progress events to stderr, one JSON object per line")
     validate = commands.add_parser("validate", help="check a result against its instance")
     validate.add_argument("instance", help="instance JSON file")
     validate.add_argument("result", help="result JSON file")
-    generate = commands.add_parser("generate", help="write a realistic random instance")
-    generate.add_argument("--buyers", type=_count, required=True)
+    generate = commands.add_parser(
+        "generate", help="write a realistic instance: generated districts, or real ones from a CSV"
+    )
+    generate.add_argument("--buyers", type=_count, help="generated districts (without --districts)")
+    generate.add_argument("--districts", metavar="CSV", help="real district rows (tests/data/districts.csv)")
+    generate.add_argument("--states", type=_states, help="with --districts: keep these states, e.g. CA,NY")
+    generate.add_argument("--share", type=_share, default=1.0,
+                          help="with --districts: the share of them that opts in (default 1)")
+    generate.add_argument("--sample", type=_count, help="with --districts: draw this many rows instead")
     generate.add_argument("--offers", type=_count, required=True)
     generate.add_argument("--seed", type=int, required=True)
     generate.add_argument("-o", "--output", help="instance file (default: stdout)")
@@ -51,6 +61,20 @@ def _positive(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
     return value
+
+
+def _share(text: str) -> float:
+    value = _positive(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
+def _states(text: str) -> list[str]:
+    codes = [code.strip().upper() for code in text.split(",") if code.strip()]
+    if not codes or not all(len(code) == 2 and code.isalpha() for code in codes):
+        raise argparse.ArgumentTypeError(f"must be two-letter state codes such as CA,NY, got {text!r}")
+    return codes
 
 
 def _count(text: str) -> int:
@@ -99,7 +123,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         # Imported here so validate and generate work without the solver stack.
         from pricing.engine import solve
 
-        result = solve(instance, solver=args.solver, time_limit_s=args.time_limit)
+        progress = _progress_line if args.progress else None
+        result = solve(instance, solver=args.solver, time_limit_s=args.time_limit, progress=progress)
     except Exception as exc:  # noqa: BLE001 - a CLI reports any failure as one line
         _say(f"{args.instance}: solver failed: {type(exc).__name__}: {exc}")
         return EXIT_FAILED
@@ -112,6 +137,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
         _say(f"{args.instance}: {result.status}: {result.message or 'no valid allocation'}")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _progress_line(event: dict[str, object]) -> None:
+    print(json.dumps(event, separators=(", ", ": ")), file=sys.stderr, flush=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -141,10 +170,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    """Write a generated instance."""
+    """Write a generated instance, or one built from real district rows."""
     from pricing.generate import generate_instance
 
-    instance = generate_instance(args.buyers, args.offers, args.seed)
+    if args.districts is None:
+        if args.buyers is None:
+            _say("generate: give --buyers N, or --districts CSV for real districts")
+            return EXIT_INPUT
+        if args.states or args.sample or args.share != 1.0:
+            _say("generate: --states, --share and --sample need --districts")
+            return EXIT_INPUT
+        instance = generate_instance(args.buyers, args.offers, args.seed)
+    else:
+        from pricing.districts import read_districts, real_instance
+
+        try:
+            rows = read_districts(args.districts)
+            instance = real_instance(rows, args.offers, args.seed, states=args.states,
+                                     share=args.share, sample=args.sample)
+        except OSError as exc:
+            return _cannot_read(args.districts, exc)
+        except ValueError as exc:
+            _say(f"{args.districts}: {exc}")
+            return EXIT_INPUT
     try:
         _write(dumps(instance), args.output)
     except OSError as exc:

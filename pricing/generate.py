@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 
 from pricing.types import Buyer, Instance, Offer, Policy, SimilarityRule, Tier
 
@@ -73,22 +74,38 @@ def _instance(
     districts = [_district(rng) for _ in range(buyers)]
     ids = _lea_ids(rng, buyers)
     demand = sum(quantity for _, quantity in districts)
+    bids, ceiling_of, eligible_of = vendor_mix(rng, offers, tier_counts, demand)
+    result = tuple(
+        Buyer(buyer_id, quantity, features, ceiling_of(), eligible_of())
+        for buyer_id, (features, quantity) in zip(ids, districts, strict=True)
+    )
+    return Instance("usd", result, bids, policy or default_policy())
+
+
+def vendor_mix(
+    rng: random.Random, offers: int, tier_counts: tuple[int, int], demand: int
+) -> tuple[tuple[Offer, ...], Callable[[], int | None], Callable[[], tuple[str, ...] | None]]:
+    """The benchmark's bids for `demand` seats, and per-buyer draws of a ceiling and eligibility.
+
+    Call the two draws once per buyer, ceiling first: the instance then depends on the seed only.
+    """
     bids = _offers(rng, offers, tier_counts, demand)
     deepest = min(offer.tiers[-1].unit_amount for offer in bids)
     cheapest_list = min(offer.tiers[0].unit_amount for offer in bids)
-    result = []
-    for buyer_id, (features, quantity) in zip(ids, districts, strict=True):
-        ceiling = None
-        if rng.random() < 1 / 3:
-            # Below the cheapest list price, so a ceiling only holds in a pooled tier.
-            ceiling = rng.randint(deepest, cheapest_list)
-        eligible = None
+
+    def ceiling() -> int | None:
+        # A third of districts state one, below the cheapest list price, so it only holds in
+        # a pooled tier.
+        return rng.randint(deepest, cheapest_list) if rng.random() < 1 / 3 else None
+
+    def eligible() -> tuple[str, ...] | None:
+        # A missing data-privacy agreement rules out some vendors, never all.
         if offers > 1 and rng.random() < 0.15:
-            # A missing data-privacy agreement rules out some vendors, never all.
             keep = rng.randint(1, offers - 1)
-            eligible = tuple(sorted(rng.sample([o.id for o in bids], keep), key=_offer_order))
-        result.append(Buyer(buyer_id, quantity, features, ceiling, eligible))
-    return Instance("usd", tuple(result), bids, policy or default_policy())
+            return tuple(sorted(rng.sample([o.id for o in bids], keep), key=_offer_order))
+        return None
+
+    return bids, ceiling, eligible
 
 
 def _offer_order(offer_id: str) -> int:

@@ -138,13 +138,14 @@ def test_solve_outcomes_with_a_stand_in_engine(
     good = optimal_result(instance)
     seen = {}
 
-    def solve(given: Instance, *, solver: str | None, time_limit_s: float | None) -> Result:
-        seen.update(solver=solver, time_limit_s=time_limit_s)
+    def solve(given: Instance, *, solver: str | None, time_limit_s: float | None,
+              progress: object = None) -> Result:
+        seen.update(solver=solver, time_limit_s=time_limit_s, progress=progress)
         return good
 
     fake_engine(monkeypatch, solve)
     assert main(["solve", str(instance_file), "--solver", "highs", "--time-limit", "5"]) == 0
-    assert seen == {"solver": "highs", "time_limit_s": 5.0}
+    assert seen == {"solver": "highs", "time_limit_s": 5.0, "progress": None}
     assert load_result(capsys.readouterr().out) == good
 
     fake_engine(monkeypatch, lambda *a, **k: Result("infeasible", 0, 0, None, None))
