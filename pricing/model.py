@@ -23,9 +23,7 @@ from __future__ import annotations
 import math
 import os
 import re
-import sys
 import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -34,6 +32,7 @@ from dataclasses import dataclass
 import pulp
 
 from pricing.baselines import Grouping
+from pricing.highs import silence_banner
 from pricing.problem import Problem
 from pricing.tiers import schedule_total, tier_ranges
 
@@ -69,7 +68,7 @@ class _HiGHS(pulp.HiGHS):
         super().__init__(**kwargs)
 
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
-        _silence_highs_banner()
+        silence_banner()
         super().createAndConfigureSolver(lp)
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
@@ -88,34 +87,6 @@ class _HiGHS(pulp.HiGHS):
 def quiet_highs(**kwargs: object) -> pulp.HiGHS:
     """A HiGHS solver object that prints nothing (for LPs solved outside `solve_model`)."""
     return _HiGHS(msg=False, **kwargs)
-
-
-_banner_lock = threading.Lock()
-_banner_done = False
-
-
-def _silence_highs_banner() -> None:
-    """HiGHS prints its banner on stdout at the first Highs() of a process, whatever the options.
-
-    `python -m pricing solve` writes the result JSON on stdout, so the first instance is
-    created once with file descriptor 1 pointed at /dev/null.
-    """
-    global _banner_done
-    with _banner_lock:
-        if _banner_done:
-            return
-        import highspy
-
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as sink:
-                os.dup2(sink.fileno(), 1)
-                highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        _banner_done = True
 
 
 def _levels(problem: Problem, o: int) -> list[tuple[int, int, int | None, int, int]]:
