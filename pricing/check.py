@@ -205,6 +205,15 @@ def _totals(instance: Instance, result: Result) -> list[str]:
     groups_total = sum(group.total_amount for group in result.groups)
     if result.total_amount != groups_total:
         problems.append(f"total_amount {result.total_amount} != groups' sum {groups_total}")
+    if result.served_bound is not None and result.served_quantity > result.served_bound:
+        problems.append(
+            f"served_quantity {result.served_quantity} > served_bound {result.served_bound}"
+        )
+    if result.status == "optimal" and result.served_quantity != result.served_bound:
+        problems.append(
+            f"status optimal but served_quantity {result.served_quantity} != served_bound "
+            f"{result.served_bound}"
+        )
     if result.bound is None:
         if result.gap is not None:
             problems.append(f"gap {result.gap} given without a bound")

@@ -459,6 +459,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "total_amount": result.total_amount,
         "bound": result.bound,
         "gap": result.gap,
+        "served_bound": result.served_bound,
         "groups": [
             {
                 "id": group.id,
@@ -489,7 +490,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
 
 
 RESULT_KEYS = (
-    "status", "served_quantity", "total_amount", "bound", "gap",
+    "status", "served_quantity", "total_amount", "bound", "gap", "served_bound",
     "groups", "assignments", "unassigned", "stats", "message",
 )  # fmt: skip
 GROUP_FIELDS = {
@@ -532,6 +533,9 @@ def result_from_dict(data: object) -> Result:
     gap = data.get("gap")
     if gap is not None and not is_number(gap):
         problems.add("gap", f"must be a number or null, got {_show(gap)}")
+    served_bound = data.get("served_bound")
+    if served_bound is not None and not (is_int(served_bound) and served_bound >= 0):
+        problems.add("served_bound", f"must be an integer >= 0 or null, got {_show(served_bound)}")
     groups = _records(problems, "groups", data.get("groups"), GROUP_FIELDS)
     assignments = _records(problems, "assignments", data.get("assignments"), ASSIGNMENT_FIELDS)
     unassigned = _records(problems, "unassigned", data.get("unassigned"), UNASSIGNED_FIELDS)
@@ -549,6 +553,7 @@ def result_from_dict(data: object) -> Result:
         total_amount=int(total or 0),
         bound=bound,
         gap=None if gap is None else float(gap),
+        served_bound=served_bound,
         groups=tuple(
             Group(g["id"], g["offer"], tuple(g["members"]), g["quantity"], g["total_amount"])
             for g in groups

@@ -131,3 +131,5 @@ class Result:
     unassigned: tuple[Unassigned, ...] = ()
     stats: Mapping[str, object] = field(default_factory=dict)
     message: str | None = None
+    # A proven upper bound on the seats any valid allocation serves (None: not known).
+    served_bound: int | None = None

@@ -111,6 +111,50 @@ def exhaustive_allocation(instance: Instance) -> tuple[int, int, list[tuple[str,
     return served, -negative_cost, grouping
 
 
+def cheapest_serving(instance: Instance, at_least: int) -> int | None:
+    """Least spend of any valid allocation serving at least `at_least` seats (None: none does).
+
+    A bound the engine reports for its served quantity must never exceed this.
+    """
+    n = len(instance.buyers)
+    if n > MAX_BUYERS:
+        raise ValueError(f"exhaustive search is for at most {MAX_BUYERS} buyers, got {n}")
+    quantities = [buyer.quantity for buyer in instance.buyers]
+    capacities = [offer.capacity or 0 for offer in instance.offers if offer.capacity is not None]
+    options = group_options(instance)
+
+    @cache
+    def frontier(remaining: int, used: tuple[int, ...]) -> dict[int, int]:
+        # seats served -> least spend, over allocations of the `remaining` buyers
+        if remaining == 0:
+            return {0: 0}
+        first = remaining & -remaining
+        rest = remaining ^ first
+        found = dict(frontier(rest, used))  # the first buyer left out
+        sub = rest
+        while True:
+            mask = sub | first
+            quantity = sum(q for i, q in enumerate(quantities) if mask >> i & 1)
+            for slot, cost in options.get(mask, ()):
+                after = used
+                if slot is not None:
+                    if used[slot] + quantity > capacities[slot]:
+                        continue
+                    after = used[:slot] + (used[slot] + quantity,) + used[slot + 1 :]
+                for served, spend in frontier(remaining ^ mask, after).items():
+                    key = served + quantity
+                    if key not in found or spend + cost < found[key]:
+                        found[key] = spend + cost
+            if sub == 0:
+                break
+            sub = (sub - 1) & rest
+        return found
+
+    spends = [s for served, s in frontier((1 << n) - 1, tuple(0 for _ in capacities)).items()
+              if served >= at_least]
+    return min(spends) if spends else None
+
+
 def _cheapest_uncapacitated(
     instance: Instance, options: dict[int, list[tuple[int | None, int]]]
 ) -> dict[int, str]:
@@ -164,4 +208,5 @@ def result_for(
         assignments=tuple(assignments),
         unassigned=unassigned,
         stats={"solver": "exhaustive"},
+        served_bound=sum(a.quantity for a in assignments),
     )

@@ -63,6 +63,7 @@ VALID = Result(
     total_amount=224700,
     bound=224700,
     gap=0.0,
+    served_bound=260,
     groups=(
         Group("g1", "vol", ("a", "b"), 130, 104000),
         Group("g2", "grad", ("c", "d"), 130, 120700),

@@ -236,7 +236,7 @@ def a_result(status: str = "optimal", message: str | None = None) -> Result:
 def test_result_to_dict_uses_the_documented_key_order() -> None:
     data = result_to_dict(a_result())
     assert list(data) == [
-        "status", "served_quantity", "total_amount", "bound", "gap",
+        "status", "served_quantity", "total_amount", "bound", "gap", "served_bound",
         "groups", "assignments", "unassigned", "stats",
     ]  # fmt: skip
     assert list(data["groups"][0]) == ["id", "offer", "members", "quantity", "total_amount"]
