@@ -96,6 +96,66 @@ def maximal_boxes(
     return out
 
 
+def relaxed_boxes(
+    buyers: Sequence[Buyer],
+    similarity: Sequence[SimilarityRule],
+    block: Sequence[int],
+    block_id: int,
+    step: float,
+) -> list[Box]:
+    """Supersets of every possible group: boxes cornered at grid cells instead of member values.
+
+    Each numeric feature is cut into cells (geometric for `max_ratio`, by `step` times the
+    spread for `max_spread`); a group whose smallest values fall in cells (k_1, ..., k_d) lies
+    inside the box of those cells widened by one cell. Fewer boxes than the exact ones when a
+    block is huge, and still a relaxation: a bound priced over them is a valid bound.
+    """
+    numeric = numeric_rules(similarity)
+    members = np.array(sorted(block), dtype=np.int64)
+    if not numeric or members.size == 0:
+        return [Box(block_id, tuple(int(i) for i in members))]
+    values = np.array(
+        [[float(buyers[i].features[r.feature]) for r in numeric] for i in members.tolist()]  # type: ignore[arg-type]
+    ).reshape(len(members), len(numeric))
+    cells = np.empty_like(values, dtype=np.int64)
+    for d, rule in enumerate(numeric):
+        column = values[:, d]
+        if rule.max_ratio is not None:
+            cells[:, d] = np.floor(np.log(column) / np.log(step)).astype(np.int64)
+        else:
+            cells[:, d] = np.floor(column / _spread_width(rule, step)).astype(np.int64)
+    found: dict[bytes, None] = {}
+
+    def window(depth: int, inside: np.ndarray, cell: int) -> np.ndarray:
+        rule, column = numeric[depth], values[inside, depth]
+        if rule.max_ratio is not None:
+            low, high = step ** cell, rule.max_ratio * step ** (cell + 1)
+        else:
+            width = _spread_width(rule, step)
+            low, high = cell * width, (cell + 1) * width + rule.max_spread  # type: ignore[operator]
+        # A hair of slack on both ends: a superset stays a relaxation.
+        keep = (column >= low * (1 - 1e-9) - 1e-12) & (column <= high * (1 + 1e-9) + 1e-12)
+        return inside[keep & (cells[inside, depth] >= cell)]
+
+    def descend(depth: int, inside: np.ndarray) -> None:
+        if depth == len(numeric):
+            mask = np.zeros(len(members), dtype=bool)
+            mask[inside] = True
+            found[np.packbits(mask).tobytes()] = None
+            return
+        for cell in np.unique(cells[inside, depth]).tolist():
+            descend(depth + 1, window(depth, inside, cell))
+
+    descend(0, np.arange(len(members)))
+    sets = [np.flatnonzero(np.unpackbits(np.frombuffer(k, dtype=np.uint8))[: len(members)]) for k in found]
+    return [Box(block_id, tuple(int(i) for i in members[s])) for s in _maximal([s for s in sets if len(s)])]
+
+
+def _spread_width(rule: SimilarityRule, step: float) -> float:
+    assert rule.max_spread is not None
+    return max(rule.max_spread * (step - 1.0), 1e-9)
+
+
 def _maximal(sets: list[np.ndarray]) -> list[np.ndarray]:
     """Drop every set contained in another; deterministic order (largest first, then members).
 

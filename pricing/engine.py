@@ -1,165 +1,148 @@
 """Solve an allocation instance: the entry point every caller uses.
 
-Heuristic first (greedy over boxes, then merges and moves), then the MILP in two
-lexicographic phases warm-started from it, then the result is checked against every
-rule of ALLOCATION.md before it is returned. `optimal` is claimed only when the MILP
-ran over every maximal box and the solver proved both phases.
+1. The baselines (everyone alone, the pooled greedy, the max-saving greedy) and a local
+   search give the first incumbent; the answer is never lexicographically worse than any.
+2. An instance whose compact box model is small is solved exactly in two MILP phases
+   (`exact.py`); a larger one by column generation, fix-and-solve and neighbourhood search
+   (`large.py`). Both keep improving until the time limit unless the answer is proven.
+3. The result is checked against every rule of ALLOCATION.md before it is returned;
+   `optimal` is claimed only when the served quantity meets a proven served bound and the
+   spend is within `mip_gap` of a proven bound.
+
+A `progress` callback hears the best allocation and bounds as they improve (`progress.py`).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from importlib import metadata
 
-from pricing import boxes
 from pricing.baselines import (
     Grouping,
-    anchored_boxes,
     greedy_allocation,
-    improve,
+    max_saving_greedy,
     served_quantity,
+    standalone_allocation,
 )
-from pricing.blocks import improve_blocks
-from pricing.bounds import floor_prices, transport_bound
 from pricing.check import check_result
+from pricing.exact import maximal_candidates, solve_exact
 from pricing.explain import served_upper_bound, unassigned_reasons
-from pricing.model import SOLVERS, model_size, solve_model
+from pricing.large import solve_large
+from pricing.model import SOLVERS
 from pricing.problem import Problem, prepare
+from pricing.progress import Callback, Tracker
+from pricing.search import improve, lexicographically_better
 from pricing.types import Assignment, Group, Instance, Result
 
 DEFAULT_SOLVER = "highs"
-# Past this many member variables (buyer x box x offer x level) the full box model is
-# too large to build and solve in time (the 200-buyer benchmark has 11,000 and takes
-# about 15 s; a 289-buyer block of the 5,000-buyer benchmark has 275,000 and took 1.2 GB
-# without finishing): the greedy grouping (with merges and moves) is the answer, its small
-# `same`-blocks re-solved exactly, and a transportation LP gives its proven bound.
-# (Re-solving sliding windows exactly was measured on the 1,000-buyer benchmark: 0.002%
-# better after 45 s, so it is not done.)
-EXACT_MODEL_LIMIT = 40_000
-# The same limit for one `same`-block re-solved on its own inside a large instance.
-BLOCK_MODEL_LIMIT = 40_000
 
 
-def solve(instance: Instance, *, solver: str | None = None, time_limit_s: float | None = None) -> Result:
+def solve(instance: Instance, *, solver: str | None = None, time_limit_s: float | None = None,
+          progress: Callback | None = None) -> Result:
     """Allocate buyers to groups and offers: maximum served quantity, then minimum spend."""
     began = time.perf_counter()
     solver = solver or DEFAULT_SOLVER
     if solver not in SOLVERS:
         raise ValueError(f"solver: must be one of {', '.join(SOLVERS)}, not {solver!r}")
-    policy = instance.policy
-    budget = time_limit_s if time_limit_s is not None else policy.time_limit_s
+    budget = time_limit_s if time_limit_s is not None else instance.policy.time_limit_s
     deadline = began + budget
+    tracker = Tracker(progress, began)
     problem = prepare(instance)
-
-    candidates, exact = candidate_boxes(problem)
-    heuristic = greedy_allocation(problem, deadline=began + budget * 0.3)
-    build_s = time.perf_counter() - began
     stats: dict[str, object] = {"solver": solver, "solver_version": _version(solver)}
-    if exact:
-        best, bound, proven, phases = _solve_exact(problem, candidates, heuristic, solver, deadline)
-        stats["phases"] = phases
+
+    tracker.enter("baselines")
+    yardsticks = {
+        "standalone": standalone_allocation(problem),
+        "greedy": greedy_allocation(problem),
+        "max_saving_greedy": max_saving_greedy(problem),
+    }
+    best: Grouping = []
+    for grouping in yardsticks.values():
+        if not best or lexicographically_better(problem, grouping, best):
+            best = grouping
+    best = _better(problem, improve(problem, best, deadline=began + 0.15 * budget), best)
+    tracker.allocation(served_quantity(problem, best), _cost(problem, best))
+    served_bound = served_upper_bound(problem, None)
+    tracker.bounds(served_bound=served_bound)
+    build_s = time.perf_counter() - began
+
+    def on_better(grouping: Grouping) -> None:
+        nonlocal best
+        if lexicographically_better(problem, grouping, best):
+            best = grouping
+            tracker.allocation(served_quantity(problem, best), _cost(problem, best))
+
+    def on_bound(bound: int | None, served: int | None) -> None:
+        tracker.bounds(bound=bound, served_bound=served)
+
+    bound: int | None = None
+    proven = False
+    candidates = maximal_candidates(problem)
+    stats["exact_model"] = candidates is not None
+    if candidates is not None:
+        tracker.enter("exact")
+        outcome = solve_exact(problem, candidates, best, solver, deadline, on_better, on_bound)
+        on_better(outcome.grouping)
+        bound, proven = outcome.bound, outcome.proven
+        served_bound = _tighter(served_bound, outcome.served_bound)
+        stats["phases"] = outcome.phases
+        stats["candidate_boxes"] = len(candidates)
     else:
-        best, improved = improve_blocks(
-            problem, heuristic, solver=solver, deadline=began + budget * 0.85,
-            size_limit=BLOCK_MODEL_LIMIT,
-        )
-        bound, proven = None, False
-        stats["blocks_resolved"] = improved
-    if bound is None:
-        floors = floor_prices(problem, candidates if exact else None)
-        bound = transport_bound(problem, floors, served_quantity(problem, best))
-    total = _cost(problem, best)
+        large = solve_large(problem, best, deadline, served_bound=served_bound,
+                            on_better=on_better, on_bound=on_bound, tick=tracker.enter)
+        on_better(large.grouping)
+        # Its bounds are proven (Lagrangian bounds of the column LPs): when they meet the
+        # answer, that is a proof of optimality like the exact model's.
+        bound, proven = large.bound, True
+        served_bound = _tighter(served_bound, large.served_bound)
+        stats.update(large.stats)
+
+    served, total = served_quantity(problem, best), _cost(problem, best)
+    if served_bound is not None and served_bound < served:  # pragma: no cover - a bug guard
+        served_bound = None
     if bound is not None:
         bound = min(bound, total)
-    stats.update(
-        build_s=round(build_s, 4),
-        solve_s=round(time.perf_counter() - began - build_s, 4),
-        exact_model=exact,
-        candidate_boxes=len(candidates),
-    )
     gap = None if bound is None else 0.0 if total == 0 else (total - bound) / total
-    proven = proven and gap is not None and gap <= policy.mip_gap + 1e-12
-    result = build_result(problem, best, "optimal" if proven else "feasible", bound, gap, stats)
+    optimal = (
+        proven and gap is not None and gap <= instance.policy.mip_gap + 1e-12
+        and served_bound is not None and served == served_bound
+    )
+    stats.update(build_s=round(build_s, 4), solve_s=round(time.perf_counter() - began - build_s, 4))
+    stats["baselines"] = {
+        name: {"served": served_quantity(problem, g), "total": _cost(problem, g)}
+        for name, g in yardsticks.items()
+    }
+    result = build_result(problem, best, "optimal" if optimal else "feasible", bound, gap, stats,
+                          served_bound)
     violations = check_result(instance, result)
     if violations:
-        # A safety net that should never fire: hand out the heuristic's allocation, which is
-        # built from valid groups only, rather than one that breaks a rule.
+        # A safety net that should never fire: hand out the best baseline, which is built from
+        # valid groups only, rather than an allocation that breaks a rule.
         stats["discarded"] = violations[:5]
-        result = build_result(problem, heuristic, "feasible", None, None, stats)
+        fallback = max(yardsticks.values(), key=lambda g: (served_quantity(problem, g), -_cost(problem, g)))
+        result = build_result(problem, fallback, "feasible", None, None, stats)
         if check_result(instance, result):
-            return Result(
-                status="error", served_quantity=0, total_amount=0, bound=None, gap=None,
-                stats=stats, message="internal check failed: " + "; ".join(violations[:5]),
-            )
+            result = Result(status="error", served_quantity=0, total_amount=0, bound=None, gap=None,
+                            stats=stats, message="internal check failed: " + "; ".join(violations[:5]))
+    tracker.served, tracker.total = result.served_quantity, result.total_amount
+    tracker.bound, tracker.served_bound = result.bound, result.served_bound
+    tracker.phase = "done"
+    tracker.emit(gap=result.gap)
     return result
 
 
-def _solve_exact(
-    problem: Problem, candidates: list[list[int]], heuristic: Grouping, solver: str, deadline: float
-) -> tuple[Grouping, int | None, bool, list[dict[str, object]]]:
-    """Both lexicographic phases over every maximal box: (grouping, solver bound, proven, stats)."""
-    policy = problem.policy
-    best = heuristic
-    target = served_quantity(problem, heuristic)
-    served_proven = target == served_upper_bound(problem, candidates)
-    phases: list[dict[str, object]] = []
-    if not served_proven and _left(deadline) > 0:
-        phase = solve_model(
-            problem, candidates, phase="serve", start=heuristic, solver=solver,
-            time_limit_s=max(1.0, _left(deadline) / 3), mip_gap=0.0,
-        )
-        phases.append(_model_stats("serve", phase))
-        if _valid(problem, phase.groups) and served_quantity(problem, phase.groups) > target:
-            best = improve(problem, phase.groups, deadline=deadline)
-            target = served_quantity(problem, best)
-        served_proven = phase.proven
-    if _left(deadline) <= 0:
-        return best, None, False, phases
-    phase = solve_model(
-        problem, candidates, phase="cost", served_target=target, start=best, solver=solver,
-        time_limit_s=max(1.0, _left(deadline)), mip_gap=policy.mip_gap,
-    )
-    phases.append(_model_stats("cost", phase))
-    if _valid(problem, phase.groups) and served_quantity(problem, phase.groups) >= target:
-        improved = improve(problem, phase.groups, deadline=deadline)
-        if _cost(problem, improved) < _cost(problem, best) or served_quantity(problem, best) < target:
-            best = improved
-    if not served_proven or phase.bound is None:
-        return best, None, False, phases
-    return best, math.ceil(phase.bound - 1e-6), phase.proven, phases
+def _better(problem: Problem, candidate: Grouping, best: Grouping) -> Grouping:
+    return candidate if lexicographically_better(problem, candidate, best) else best
 
 
-def candidate_boxes(problem: Problem) -> tuple[list[list[int]], bool]:
-    """Every maximal box when the model stays small enough (exact), else anchored boxes."""
-    found: list[list[int]] = []
-    size = 0
-    for b, block in enumerate(problem.blocks):
-        usable = [i for i in block if problem.need[i]]
-        if not usable:
-            continue
-        maximal = boxes.maximal_boxes(problem.buyers, problem.rules, usable, b, limit=20_000)
-        if maximal is None:
-            break
-        members = [list(box.members) for box in maximal]
-        size += model_size(problem, members)
-        if size > EXACT_MODEL_LIMIT:
-            break
-        found.extend(members)
-    else:
-        return found, True
-    reduced = []
-    for block in problem.blocks:
-        usable = [i for i in block if problem.need[i]]
-        if usable:
-            reduced.extend(anchored_boxes(problem, usable))
-    return reduced, False
+def _tighter(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    return a if b is None else min(a, b)
 
 
-def build_result(
-    problem: Problem, grouping: Grouping, status: str, bound: int | None, gap: float | None,
-    stats: dict[str, object],
-) -> Result:
+def build_result(problem: Problem, grouping: Grouping, status: str, bound: int | None,
+                 gap: float | None, stats: dict[str, object], served_bound: int | None = None) -> Result:
     """Turn a grouping into the result format, with deterministic group ids and order."""
     buyers = problem.buyers
     ordered = sorted(
@@ -192,40 +175,12 @@ def build_result(
         assignments=tuple(assignments),
         unassigned=tuple(unassigned),
         stats=stats,
+        served_bound=served_bound,
     )
-
-
-def _valid(problem: Problem, grouping: Grouping) -> bool:
-    """Whether a grouping from a solver keeps every rule: disjoint valid groups within capacity."""
-    if not grouping:
-        return False
-    seen: set[int] = set()
-    used = [0] * len(problem.offers)
-    for o, members in grouping:
-        if seen & set(members) or not problem.group_is_valid(o, members):
-            return False
-        seen.update(members)
-        used[o] += sum(problem.buyers[i].quantity for i in members)
-    return all(o.capacity is None or used[k] <= o.capacity for k, o in enumerate(problem.offers))
 
 
 def _cost(problem: Problem, grouping: Grouping) -> int:
     return sum(problem.group_cost(o, m) for o, m in grouping if m)
-
-
-def _left(deadline: float) -> float:
-    return deadline - time.perf_counter()
-
-
-def _model_stats(phase: str, solved: object) -> dict[str, object]:
-    return {
-        "phase": phase,
-        "variables": solved.variables,  # type: ignore[attr-defined]
-        "constraints": solved.constraints,  # type: ignore[attr-defined]
-        "build_s": round(solved.build_s, 4),  # type: ignore[attr-defined]
-        "solve_s": round(solved.solve_s, 4),  # type: ignore[attr-defined]
-        "proven": solved.proven,  # type: ignore[attr-defined]
-    }
 
 
 def _version(solver: str) -> str:

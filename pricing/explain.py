@@ -109,46 +109,69 @@ def unassigned_reasons(problem: Problem, grouping: Grouping, left_out: Sequence[
 
 
 def _reason(problem: Problem, i: int, mass: dict[tuple[int, int], int], used: list[int]) -> str:
+    """Why buyer i is out, in a manager's words, naming only rules the instance has."""
     buyer = problem.buyers[i]
     offers = problem.offers
+    policy = problem.policy
     eligible = [o for o, offer in enumerate(offers) if buyer.may_buy(offer.id)]
     if not eligible:
-        return "eligibility: no eligible offer (eligible_offers names none of the offers)"
+        return "eligibility: none of the bids may serve this district (it is eligible for none of them)"
     fitting = [o for o in eligible if offers[o].capacity is None or offers[o].capacity >= buyer.quantity]
     if not fitting:
-        return f"capacity: quantity {buyer.quantity} exceeds the capacity of every eligible offer"
-    if buyer.max_unit_amount is not None and all(
-        min_quantity_for_average(offers[o], buyer.max_unit_amount, 1, buyer.quantity) is None
-        for o in fitting
+        largest = max(offers[o].capacity or 0 for o in eligible)
+        return (f"capacity: its {buyer.quantity:,} seats are more than any vendor it may use can "
+                f"supply (at most {largest:,})")
+    ceiling = buyer.max_unit_amount
+    if ceiling is not None and all(
+        min_quantity_for_average(offers[o], ceiling, 1, buyer.quantity) is None for o in fitting
     ):
-        return (
-            f"max_unit_amount: ceiling {buyer.max_unit_amount} is below the deepest tier "
-            "of every eligible offer"
-        )
+        return (f"price ceiling: no bid ever reaches its ceiling of {_money(ceiling)} per seat, "
+                "even at its deepest volume tier")
+    alone = problem.standalone[i]
+    conditions = _conditions(problem, i)
     if not problem.need[i]:
-        return (
-            "individual_rationality: no eligible offer can price it at or below its standalone "
-            "price together with its ceiling"
-        )
+        return (f"{conditions[0]}: no bid can price it {conditions[1]}, whatever the group")
     if all(mass.get((i, o), 0) < need for o, need in problem.need[i].items()):
-        rule = "max_unit_amount" if buyer.max_unit_amount is not None else "individual_rationality"
-        return (
-            f"{rule}: no group of similar districts (similarity rules) reaches a tier priced "
-            "within its ceiling" + (" and standalone price" if rule != "max_unit_amount" else "")
-        )
-    size = problem.policy.min_group_size
+        who = "no group of similar districts" if policy.similarity else "no group of districts"
+        why = ""
+        if policy.similarity:
+            why = " (" + "; ".join(rules.describe(r) for r in policy.similarity) + ")"
+        return f"{conditions[0]}: {who}{why} is large enough to bring its price {conditions[1]}"
+    size = policy.min_group_size
     if size > 1 and partner_count(problem, i) < size:
-        return (
-            f"min_group_size: fewer than {size} similar districts share an eligible offer "
-            "with it (no similar partners for the minimum group size)"
-        )
-    full = [
-        o for o in problem.need[i]
-        if offers[o].capacity is not None and used[o] + buyer.quantity > offers[o].capacity  # type: ignore[operator]
-    ]
-    if len(full) == len(problem.need[i]):
-        return "capacity: the eligible offers' capacity is taken by the allocation that serves the most quantity"
-    return (
-        "similarity: it could only join a group that would leave more quantity unserved "
-        "(similarity rules, group sizes and price conditions conflict)"
-    )
+        similar = "similar " if policy.similarity else ""
+        return (f"group size: fewer than {size} {similar}districts that share a bid with it "
+                f"opted in (the minimum group size is {size})")
+    full = [o for o in problem.need[i]
+            if offers[o].capacity is not None and used[o] + buyer.quantity > offers[o].capacity]  # type: ignore[operator]
+    if full and len(full) == len(problem.need[i]):
+        return ("capacity: the vendors it may use have no seats left; they serve groups that "
+                "cover more seats in total")
+    del alone
+    limits = [name for name, present in (
+        ("similarity", bool(policy.similarity)),
+        ("group sizes", size > 1 or policy.max_group_size is not None),
+        ("capacity", any(offers[o].capacity is not None for o in problem.need[i])),
+        ("price conditions", True),
+    ) if present]
+    return ("not placed: every group it could join in this allocation would leave more seats "
+            f"unserved elsewhere ({', '.join(limits)})")
+
+
+def _conditions(problem: Problem, i: int) -> tuple[str, str]:
+    """The rule name and the words for what a price must meet for buyer i."""
+    buyer = problem.buyers[i]
+    parts, names = [], []
+    if buyer.max_unit_amount is not None:
+        names.append("price ceiling")
+        parts.append(f"within its ceiling of {_money(buyer.max_unit_amount)} per seat")
+    if problem.policy.individual_rationality and problem.standalone[i] is not None:
+        names.append("no dearer than alone")
+        parts.append(f"at or below what it pays alone ({_money(problem.standalone[i])} for its {buyer.quantity:,} seats)")
+    if not parts:  # pragma: no cover - an empty need always has one of the two
+        return "price", "within its conditions"
+    return " and ".join(names), " and ".join(parts)
+
+
+def _money(cents: int | None) -> str:
+    return "-" if cents is None else f"${cents / 100:,.2f}"

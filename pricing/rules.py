@@ -79,6 +79,29 @@ def fits(buyers: Sequence[Buyer], rules: Sequence[SimilarityRule], members: Sequ
     return True
 
 
+def fit_window(buyers: Sequence[Buyer], similarity: Sequence[SimilarityRule], members: Sequence[int]) -> list[int]:
+    """The members that can share a group with the first one, in one window per numeric rule.
+
+    For each rule the window starts at the smallest value that may sit with the first member
+    and spans the rule's width; those inside every window (and sharing every `same` value
+    with the first) are mutually similar, the first among them.
+    """
+    if not members:
+        return []
+    first = members[0]
+    kept = [i for i in members
+            if all(same_key(buyers[i].features[r.feature]) == same_key(buyers[first].features[r.feature])
+                   for r in similarity if r.same)]
+    for rule in numeric_rules(similarity):
+        values = feature_values(buyers, rule, kept)
+        mine = float(buyers[first].features[rule.feature])  # type: ignore[arg-type]
+        partners = pairwise_array(rule, mine, values) & (values <= mine)
+        low = float(values[partners].min()) if partners.any() else mine
+        inside = within_array(rule, low, values)
+        kept = [i for i, ok in zip(kept, inside, strict=True) if ok]
+    return kept
+
+
 def similarity_problem(rule: SimilarityRule, values: Sequence[object]) -> str | None:
     """What breaks `rule` among a group's feature values (e.g. `3210/700 = 4.59 > 4.0`), or None."""
     if any(value is None for value in values):

@@ -154,14 +154,14 @@ def test_a_solver_crash_still_returns_a_valid_result(monkeypatch: pytest.MonkeyP
 
 
 def test_engine_checks_its_own_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pricing.engine
+    import pricing.exact
     from pricing.model import Solved
 
     def wrong(problem: object, candidates: object, **kwargs: object) -> Solved:
         # Both buyers in one group although their enrollments differ 10x (max_ratio 4).
         return Solved([(0, [0, 1])], 96_000.0, 96_000.0, True, 0.0, 0.0, 2, 2)
 
-    monkeypatch.setattr(pricing.engine, "solve_model", wrong)
+    monkeypatch.setattr(pricing.exact, "solve_model", wrong)
     rule = (SimilarityRule("enrollment", max_ratio=4.0),)
     instance = hand(
         [buyer("a", enrollment=100), buyer("b", enrollment=1000)], [POOL], similarity=rule

@@ -1,0 +1,193 @@
+"""The column path: instances too large for the compact model, solved over generated groups.
+
+1. Column generation on the serve phase bounds the seats any allocation serves; its LP,
+   with the columns it trusts fixed and the rest re-solved as a small MIP, gives a grouping
+   that serves nearly that many.
+2. Column generation on the cost phase, at the seats the incumbent serves, bounds the
+   spend; the same fix-and-solve step and a large-neighbourhood search improve the
+   incumbent until the time is up or the gap is closed.
+
+Every grouping passes `search.improve` and is compared lexicographically with the best so
+far: serve more first, then spend less.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pricing import boxes, lns
+from pricing.baselines import Grouping, served_quantity
+from pricing.colgen import COST, SERVE, Pool, Space
+from pricing.master import Master, generate, solve_mip
+from pricing.problem import Problem
+from pricing.search import improve, lexicographically_better
+
+# Exact maximal boxes while a block stays this small; past it, the relaxed grid boxes.
+MAXIMAL_BOX_LIMIT = 4_000
+MAXIMAL_MEMBERSHIP_LIMIT = 400_000
+RELAXED_STEPS = (1.05, 1.1, 1.2, 1.4, 2.0)
+RELAXED_MEMBERSHIP_LIMIT = 1_500_000
+
+
+@dataclass(slots=True)
+class LargeOutcome:
+    grouping: Grouping
+    bound: int | None
+    served_bound: int | None
+    stats: dict[str, object] = field(default_factory=dict)
+
+
+def candidate_space(problem: Problem) -> tuple[list[list[int]], dict[str, object]]:
+    """Boxes that hold every possible group: maximal ones per block, relaxed ones for huge blocks."""
+    found: list[list[int]] = []
+    relaxed: list[float] = []
+    for b, block in enumerate(problem.blocks):
+        usable = [i for i in block if problem.need[i]]
+        if not usable:
+            continue
+        maximal = boxes.maximal_boxes(problem.buyers, problem.rules, usable, b, limit=20 * MAXIMAL_BOX_LIMIT)
+        if (maximal is not None and len(maximal) <= MAXIMAL_BOX_LIMIT
+                and sum(len(x.members) for x in maximal) <= MAXIMAL_MEMBERSHIP_LIMIT):
+            found.extend(list(x.members) for x in maximal)
+            continue
+        for step in RELAXED_STEPS:
+            grid = boxes.relaxed_boxes(problem.buyers, problem.rules, usable, b, step)
+            if sum(len(x.members) for x in grid) <= RELAXED_MEMBERSHIP_LIMIT or step == RELAXED_STEPS[-1]:
+                break
+        found.extend(list(x.members) for x in grid)
+        relaxed.append(step)
+    return found, {"boxes": len(found), "relaxed_blocks": relaxed}
+
+
+def solve_large(problem: Problem, incumbent: Grouping, deadline: float, *,
+                served_bound: int | None, on_better: Callable[[Grouping], None],
+                on_bound: Callable[[int | None, int | None], None],
+                tick: Callable[[str], None]) -> LargeOutcome:
+    """The column path, within the deadline; `on_better` and `on_bound` hear every improvement."""
+    began = time.perf_counter()
+    budget = deadline - began
+    stats: dict[str, object] = {}
+    best = incumbent
+
+    def mark(name: str) -> None:
+        stats.setdefault("stage_s", {})[name] = round(time.perf_counter() - began, 2)  # type: ignore[index]
+
+    def offer(grouping: Grouping | None) -> None:
+        nonlocal best
+        if not grouping:
+            return
+        grouping = improve(problem, grouping, deadline=deadline)
+        if lexicographically_better(problem, grouping, best):
+            best = grouping
+            on_better(best)
+
+    tick("boxes")
+    candidates, box_stats = candidate_space(problem)
+    stats.update(box_stats)
+    space = Space(problem, candidates)
+    mark("boxes")
+    pool = Pool()
+    for o, members in best:
+        pool.add(problem, o, members)
+    for i, needs in enumerate(problem.need):
+        for o, need in needs.items():
+            if need <= problem.buyers[i].quantity:
+                pool.add(problem, o, [i])
+
+    # Phase 1: the most seats.
+    trusted: list[int] = []
+    if served_bound is None or served_quantity(problem, best) < served_bound:
+        tick("serve")
+        serve = Master(space, pool, SERVE)
+        done = generate(serve, began + 0.25 * budget, tolerance=1e-5,
+                        on_round=lambda _v, _b: tick("serve"))
+        stats["serve_rounds"] = done.rounds
+        mark("serve_lp")
+        if done.bound is not None:
+            proven = math.floor(done.bound + 1e-6)
+            served_bound = proven if served_bound is None else min(served_bound, proven)
+            on_bound(None, served_bound)
+        if served_quantity(problem, best) < (served_bound or 0):
+            offer(_fix_and_solve(serve, best, SERVE, 0.0, began + 0.35 * budget, within=None))
+        trusted = serve.ids
+        mark("serve_fix")
+    if served_bound is not None and served_quantity(problem, best) >= served_bound:
+        served_bound = served_quantity(problem, best)
+
+    # Neighbourhoods first take what seats they can find, then phase 2 prices the spend.
+    tick("search")
+    offer(lns.search(space, pool, best, min(deadline, time.perf_counter() + 0.1 * budget),
+                     on_better=lambda g: tick("search")))
+    target = served_quantity(problem, best)
+    mark("search_serve")
+    tick("cost")
+    cost = Master(space, pool, COST, target, columns=trusted or None)
+    done = generate(cost, min(deadline, time.perf_counter() + 0.25 * budget), tolerance=1e-5,
+                    on_round=lambda _v, _b: tick("cost"))
+    stats["cost_rounds"] = done.rounds
+    stats["cost_lp"] = done.lp_value
+    mark("cost_lp")
+    bound = None if done.bound is None or not math.isfinite(done.bound) else math.floor(done.bound - 1e-6)
+    if bound is not None:
+        on_bound(bound, None)
+    ids = {pool.find(o, m) for o, m in best}
+    offer(_fix_and_solve(cost, best, COST, target, min(deadline, time.perf_counter() + 0.1 * budget),
+                         within=ids))
+    mark("cost_fix")
+    tick("search")
+    offer(lns.search(space, pool, best, deadline - 0.02 * budget, on_better=lambda g: tick("search")))
+    mark("search_cost")
+    stats["columns"] = len(pool.columns)
+    return LargeOutcome(best, bound, served_bound, stats)
+
+
+def seat_value(problem: Problem) -> float:
+    """A price per seat above any list price: served seats dominate spend in a blended objective."""
+    return 10.0 * max(max(t.unit_amount for t in o.tiers) for o in problem.offers) + 1.0
+
+
+def _fix_and_solve(master: Master, incumbent: Grouping, phase: str, target: float,
+                   deadline: float, within: set[int | None] | None) -> Grouping | None:
+    """Keep the LP's near-whole columns (those of the incumbent only, if `within`), MIP the rest.
+
+    The incumbent's groups outside the kept ones are the MIP's start, so it is never worse.
+    """
+    space, pool, problem = master.space, master.pool, master.space.problem
+    solved = master.solve_lp(max(0.5, deadline - time.perf_counter()))
+    if solved is None:
+        return None
+    x = master.values()
+    taken: set[int] = set()
+    fixed: Grouping = []
+    left = list(space.capacity)
+    for k in np.argsort(-x, kind="stable"):
+        if x[k] < 0.5:
+            break
+        j = master.ids[k]
+        if within is not None and j not in within:
+            continue
+        column = pool.columns[j]
+        if taken.intersection(column.members):
+            continue
+        if left[column.offer] is not None and column.quantity > left[column.offer]:  # type: ignore[operator]
+            continue
+        fixed.append((column.offer, list(column.members)))
+        taken.update(column.members)
+        if left[column.offer] is not None:
+            left[column.offer] -= column.quantity  # type: ignore[operator]
+    free = np.ones(space.n, dtype=bool)
+    free[list(taken)] = False
+    ids = pool.within(free).tolist()
+    start = [(o, m) for o, m in incumbent if not taken.intersection(m)]
+    served = served_quantity(problem, fixed)
+    if phase == COST and served_quantity(problem, start) + served < target:
+        return None
+    rest, _, _ = solve_mip(space, pool, phase, max(0.0, target - served), ids, start,
+                           max(0.5, deadline - time.perf_counter()), 1e-5 if phase == COST else 0.0,
+                           capacity=left, seat_value=None if phase == COST else seat_value(problem))
+    return fixed + rest if rest else None
