@@ -28,7 +28,7 @@ def _group_for(instance: Instance, offer) -> list:
     return []
 
 
-def fake_solve(instance: Instance, *, solver=None, time_limit_s=None) -> Result:
+def fake_solve(instance: Instance, *, solver=None, time_limit_s=None, progress=None) -> Result:
     best = None
     for offer in instance.offers:
         members = _group_for(instance, offer)
@@ -61,9 +61,10 @@ def fake_solve(instance: Instance, *, solver=None, time_limit_s=None) -> Result:
         assignments=tuple(assignments),
         unassigned=tuple(unassigned),
         stats={"solver": "fake", "solver_version": "0.0", "build_s": 0.0, "solve_s": 0.0},
+        served_bound=sum(a.quantity for a in assignments),
     )
 
 
-def error_solve(instance: Instance, *, solver=None, time_limit_s=None) -> Result:
+def error_solve(instance: Instance, *, solver=None, time_limit_s=None, progress=None) -> Result:
     return Result(status="error", served_quantity=0, total_amount=0, bound=None, gap=None,
                   stats={"solver": "fake"}, message="solver crashed: out of licences")
