@@ -104,44 +104,53 @@ def solve_large(problem: Problem, incumbent: Grouping, deadline: float, *,
     if served_bound is None or served_quantity(problem, best) < served_bound:
         tick("serve")
         serve = Master(space, pool, SERVE)
-        done = generate(serve, began + 0.25 * budget, tolerance=1e-5,
+        done = generate(serve, began + 0.3 * budget, tolerance=1e-5,
                         on_round=lambda _v, _b: tick("serve"))
         stats["serve_rounds"] = done.rounds
+        stats["serve_lp"] = done.lp_value
+        stats["serve_lagrangian"] = done.bound
         mark("serve_lp")
         if done.bound is not None:
             proven = math.floor(done.bound + 1e-6)
             served_bound = proven if served_bound is None else min(served_bound, proven)
             on_bound(None, served_bound)
         if served_quantity(problem, best) < (served_bound or 0):
-            offer(_fix_and_solve(serve, best, SERVE, 0.0, began + 0.35 * budget, within=None))
+            offer(_fix_and_solve(serve, best, SERVE, 0.0, time.perf_counter() + 0.1 * budget, within=None))
         trusted = serve.ids
         mark("serve_fix")
     if served_bound is not None and served_quantity(problem, best) >= served_bound:
         served_bound = served_quantity(problem, best)
 
-    # Neighbourhoods first take what seats they can find, then phase 2 prices the spend.
-    tick("search")
-    offer(lns.search(space, pool, best, min(deadline, time.perf_counter() + 0.1 * budget),
-                     on_better=lambda g: tick("search")))
-    target = served_quantity(problem, best)
-    mark("search_serve")
-    tick("cost")
-    cost = Master(space, pool, COST, target, columns=trusted or None)
-    done = generate(cost, min(deadline, time.perf_counter() + 0.25 * budget), tolerance=1e-5,
-                    on_round=lambda _v, _b: tick("cost"))
-    stats["cost_rounds"] = done.rounds
-    stats["cost_lp"] = done.lp_value
-    mark("cost_lp")
-    bound = None if done.bound is None or not math.isfinite(done.bound) else math.floor(done.bound - 1e-6)
-    if bound is not None:
-        on_bound(bound, None)
-    ids = {pool.find(o, m) for o, m in best}
-    offer(_fix_and_solve(cost, best, COST, target, min(deadline, time.perf_counter() + 0.1 * budget),
-                         within=ids))
-    mark("cost_fix")
+    # Phase 2: the least spend at those seats, bounded. The cost LP's trusted columns, with
+    # the rest re-solved blending seats and spend, often serve more for less; then the bound
+    # is priced again at the new seats (a bound for fewer seats stays valid meanwhile).
+    bound: int | None = None
+    rounds = 0
+    columns = trusted or None
+    for _ in range(3):
+        target = served_quantity(problem, best)
+        tick("cost")
+        cost = Master(space, pool, COST, target, columns=columns)
+        done = generate(cost, min(deadline, began + 0.7 * budget), tolerance=1e-4,
+                        on_round=lambda _v, _b: tick("cost"))
+        rounds += done.rounds
+        stats["cost_lp"] = done.lp_value
+        if done.bound is not None and math.isfinite(done.bound):
+            # Both bounds hold for allocations serving at least today's seats (they only grow).
+            bound = max(bound or 0, math.floor(done.bound - 1e-6))
+            on_bound(bound, None)
+        mark("cost_lp")
+        before = served_quantity(problem, best)
+        offer(_fix_and_solve(cost, best, SERVE, 0.0, min(deadline, time.perf_counter() + 0.1 * budget),
+                             within=None))
+        mark("cost_fix")
+        columns = cost.ids
+        if served_quantity(problem, best) == before or time.perf_counter() > began + 0.7 * budget:
+            break
+    stats["cost_rounds"] = rounds
     tick("search")
     offer(lns.search(space, pool, best, deadline - 0.02 * budget, on_better=lambda g: tick("search")))
-    mark("search_cost")
+    mark("search")
     stats["columns"] = len(pool.columns)
     return LargeOutcome(best, bound, served_bound, stats)
 

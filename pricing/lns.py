@@ -41,23 +41,26 @@ def regions(problem: Problem, size: int) -> list[list[int]]:
 def search(space: Space, pool: Pool, grouping: Grouping, deadline: float, *,
            size: int = 60, mip_time_s: float = 2.0,
            on_better: Callable[[Grouping], None] | None = None) -> Grouping:
-    """Re-solve region after region until the deadline or a full pass changes nothing."""
+    """Re-solve region after region until the deadline; after a pass that changes nothing the
+    regions double in size (more freedom, harder MIPs), until one region holds a whole block."""
     problem = space.problem
     groups = [(o, sorted(m)) for o, m in grouping]
-    windows = regions(problem, size)
-    quiet = 0
-    k = 0
-    while windows and time.perf_counter() < deadline - 0.2 and quiet < len(windows):
-        window = windows[k % len(windows)]
-        k += 1
-        better = _resolve(space, pool, groups, window, min(mip_time_s, deadline - time.perf_counter()))
-        if better is None:
-            quiet += 1
-            continue
-        groups = better
-        quiet = 0
-        if on_better is not None:
-            on_better(groups)
+    largest = max((len(b) for b in problem.blocks), default=0)
+    while time.perf_counter() < deadline - 0.2:
+        windows = regions(problem, size)
+        changed = False
+        for window in windows:
+            if time.perf_counter() >= deadline - 0.2:
+                return groups
+            better = _resolve(space, pool, groups, window, min(mip_time_s, deadline - time.perf_counter()))
+            if better is not None:
+                groups, changed = better, True
+                if on_better is not None:
+                    on_better(groups)
+        if not changed:
+            if size >= largest:
+                break
+            size, mip_time_s = size * 2, mip_time_s * 2
     return groups
 
 

@@ -184,43 +184,67 @@ class PhaseResult:
 
 def generate(master: Master, deadline: float, *, tolerance: float,
              on_round: Callable[[float | None, float | None], None] | None = None,
-             alpha: float = 0.5, keep: int | None = None, protect: Iterable[int] = ()) -> PhaseResult:
+             alpha: float = 0.5, keep: int | None = None, protect: Iterable[int] = (),
+             tight_every: int = 10) -> PhaseResult:
     """Column generation on one phase until the LP value meets its bound or time runs out.
 
     The bound is the best Lagrangian bound seen (a lower bound on spend in the cost phase,
-    an upper bound on seats in the serve phase); it is valid whenever it is not None.
+    an upper bound on seats in the serve phase); it is valid whenever it is not None. Rounds
+    price with the quick bound, which also moves the stability center; every `tight_every`
+    rounds and when the phase ends, the tight bound is priced at the center.
     """
     began = time.perf_counter()
     space, pool, phase, target = master.space, master.pool, master.phase, master.target
     better = (lambda a, b: a > b) if phase == COST else (lambda a, b: a < b)
-    bound: float | None = None
+    bound: float | None = None  # the best valid bound, quick or tight
+    quick: float | None = None  # the best quick bound (it alone moves the center)
     center: Duals | None = None
     value: float | None = None
     rounds = 0
     keep = keep or max(4 * space.n, 2000)
     protect = list(protect)
+
+    def offer(candidate: float | None) -> None:
+        nonlocal bound
+        if candidate is not None and (bound is None or better(candidate, bound)):
+            bound = candidate
+
+    last: Duals | None = None
+
+    def tighten() -> None:
+        # At the center and at the last LP duals: near convergence the latter are the better.
+        for at in {id(d): d for d in (center, last) if d is not None}.values():
+            if time.perf_counter() < deadline + 0.25 * (deadline - began):
+                offer(price(space, pool, at, phase, target, limit=0, tight=True).bound)
+
     while time.perf_counter() < deadline:
         solved = master.solve_lp(deadline - time.perf_counter())
         if solved is None:
             break
         value, duals = solved
+        last = duals
         rounds += 1
         at = duals if center is None else center.mix(duals, alpha)
         priced = price(space, pool, at, phase, target)
-        if priced.bound is not None and (bound is None or better(priced.bound, bound)):
-            bound, center = priced.bound, at
+        if priced.bound is not None and (quick is None or better(priced.bound, quick)):
+            quick, center = priced.bound, at
+            offer(quick)
         added = master.add(priced.proposed)
         if added == 0 and at is not duals:
             priced = price(space, pool, duals, phase, target)  # mispricing: the true duals
-            if priced.bound is not None and (bound is None or better(priced.bound, bound)):
-                bound, center = priced.bound, duals
+            if priced.bound is not None and (quick is None or better(priced.bound, quick)):
+                quick, center = priced.bound, duals
+                offer(quick)
             added = master.add(priced.proposed)
+        if rounds % tight_every == 0:
+            tighten()
         if on_round is not None:
             on_round(value, bound)
         if added == 0 or (bound is not None and _closed(value, bound, phase, tolerance)):
             break
         if len(master.ids) > 2 * keep:
             master.purge(keep, protect)
+    tighten()
     return PhaseResult(value, bound, rounds, time.perf_counter() - began)
 
 
