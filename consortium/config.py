@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
@@ -27,7 +28,32 @@ def resource_dir(name: str) -> Path:
     """
     installed = PACKAGE_DIR / name
     return installed if installed.is_dir() else PROJECT_ROOT / name
-DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_secret_key(directory: Path) -> str:
+    """The random key of this instance (made once, file mode 0600), for runs without SECRET_KEY.
+
+    A key written in the source would let anyone sign a session for any user; a fresh key per
+    start would sign everyone out at each restart. So: random once, kept beside the database.
+    """
+    path = directory / SECRET_KEY_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    directory.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    try:
+        # O_EXCL: two processes starting at once agree on the first key written.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
 
 
 class ConfigError(RuntimeError):
@@ -75,7 +101,7 @@ class Settings:
         if not secret_key:
             if production:
                 raise ConfigError("SECRET_KEY must be set in production")
-            secret_key = DEV_SECRET_KEY
+            secret_key = instance_secret_key(INSTANCE_DIR)
         settings = cls(
             database_url=env.get("DATABASE_URL")
             or f"sqlite:///{INSTANCE_DIR / 'consortium.sqlite'}",
@@ -106,7 +132,7 @@ class Settings:
         return replace(self, **changes).validated()
 
     def validated(self) -> Settings:
-        if self.production and (not self.secret_key or self.secret_key == DEV_SECRET_KEY):
+        if self.production and not self.secret_key:
             raise ConfigError("SECRET_KEY must be set in production")
         if self.login_max_failures < 1 or self.login_window_minutes < 1:
             raise ConfigError("login rate limit must be positive")
