@@ -9,6 +9,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, current_app
+from flask_login import current_user
 from sqlalchemy import Boolean, Index, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -150,8 +151,21 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def no_store_when_signed_in(response: Response) -> Response:
+    """after_request: nothing a signed-in person receives may be kept by a browser or proxy.
+
+    Receipts carry a bid's nonce, exports carry every opt-in: a shared computer's cache or a
+    proxy must not hand them to the next person. One hook, so no page can forget it.
+    """
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
+    app.after_request(no_store_when_signed_in)
     proxies = app.config["SETTINGS"].trusted_proxies
     if proxies:
         # Behind N reverse proxies: take the client address and scheme from their headers,
