@@ -58,8 +58,8 @@ def _init_extensions(app: Flask) -> None:
     from consortium.accounts.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        return User.from_session_id(session_id)
 
     security.init_app(app)
     app.before_request(policy.default_deny)

@@ -155,6 +155,7 @@ class Settings:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
             "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
             "PREFERRED_URL_SCHEME": "https" if self.production else "http",
             "WTF_CSRF_ENABLED": self.csrf_enabled,
             "WTF_CSRF_TIME_LIMIT": None,

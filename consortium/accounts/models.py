@@ -57,6 +57,9 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on logout and on every password change: each session (and remember-me cookie)
+    # carries the epoch it was signed in at, and one from an older epoch no longer loads.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -66,6 +69,25 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie keep: the id and the session epoch."""
+        return f"{self.id}.{self.session_epoch or 0}"
+
+    @classmethod
+    def from_session_id(cls, session_id: str) -> User | None:
+        """The active user a session's `get_id()` names, if that session is still current."""
+        user_id, _, epoch = session_id.partition(".")
+        if not (user_id.isdigit() and epoch.isdigit() and len(user_id) < 10 and len(epoch) < 10):
+            return None
+        user = db.session.get(cls, int(user_id))
+        if user is None or not user.active or (user.session_epoch or 0) != int(epoch):
+            return None
+        return user
+
+    def end_sessions(self) -> None:
+        """Sign this person out everywhere: every session and cookie of an older epoch dies."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def membership_in(self, org: Organisation | int | None) -> Membership | None:
         org_id = org.id if isinstance(org, Organisation) else org

@@ -98,7 +98,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    signin.sign_out()
+    signin.sign_out(current_user)
     flash("You are signed out.", "info")
     return redirect(url_for("main.home"))
 
@@ -186,7 +186,9 @@ def account():
     if request.method == "POST":
         if form.validate_on_submit():
             on_refusal(_refused_form("accounts/account.html", form))
-            signin.change_password(current_user, form.current.data, form.password.data)
+            signin.change_password(
+                current_user._get_current_object(), form.current.data, form.password.data
+            )
             flash("Your password is changed.", "success")
             return redirect(url_for("accounts.account"))
         return render_template("accounts/account.html", form=form), 400
