@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
+from consortium import urls
 from consortium.config import INSTANCE_DIR, Settings, resource_dir
 
 DOMAINS = ("accounts", "audit", "notifications", "procurement", "bids", "allocation", "awards")
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _ensure_sqlite_dir(settings)
 
     _init_extensions(app)
+    urls.init_app(app)  # before the blueprints: their <int:...> routes are bounded
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)

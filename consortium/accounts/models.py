@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consortium.bounds import MAX_BROADBAND_MBPS, MAX_ENROLLMENT, MAX_SCHOOLS
 from consortium.db import TZDateTime, str_enum, utcnow
 from consortium.extensions import db
 
@@ -182,6 +183,9 @@ class DistrictProfile(db.Model):
         CheckConstraint("enrollment IS NULL OR enrollment >= 0", name="enrollment_nonneg"),
         CheckConstraint("schools IS NULL OR schools >= 0", name="schools_nonneg"),
         CheckConstraint("broadband_mbps IS NULL OR broadband_mbps >= 0", name="broadband_nonneg"),
+        CheckConstraint(f"enrollment <= {MAX_ENROLLMENT}", name="enrollment_max"),
+        CheckConstraint(f"schools <= {MAX_SCHOOLS}", name="schools_max"),
+        CheckConstraint(f"broadband_mbps <= {MAX_BROADBAND_MBPS}", name="broadband_max"),
         CheckConstraint(
             "locale IS NULL OR locale IN ('rural', 'town', 'suburban', 'urban')", name="locale"
         ),

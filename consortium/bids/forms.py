@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -26,12 +24,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consortium.bids.schedules import Schedule, schedule_problems
+from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS
+from consortium.forms import AppForm, FiniteDecimalField
 from pricing.types import Tier
 
 TIER_ROWS = 6
 
 
-class ProductForm(FlaskForm):
+class ProductForm(AppForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     category = StringField("Category", validators=[Optional(), Length(max=100)])
     sku = StringField("SKU", validators=[Optional(), Length(max=64)])
@@ -40,13 +40,21 @@ class ProductForm(FlaskForm):
 
 
 class TierRowForm(Form):
-    """One row of the schedule editor (a plain Form: the enclosing FlaskForm carries CSRF)."""
+    """One row of the schedule editor (a plain Form: the enclosing AppForm carries CSRF)."""
 
-    up_to = IntegerField("Up to (seats)", validators=[Optional(), NumberRange(min=1)])
-    unit_price = DecimalField("$ per seat", places=2, validators=[Optional(), NumberRange(min=0)])
+    up_to = IntegerField(
+        "Up to (seats)",
+        validators=[Optional(), NumberRange(min=1, max=MAX_SEATS,
+                                            message=f"Between 1 and {MAX_SEATS:,} seats.")],
+    )
+    unit_price = FiniteDecimalField(
+        "$ per seat", places=2,
+        validators=[Optional(), NumberRange(min=0, max=MAX_UNIT_CENTS // 100,
+                                            message=f"Between $0 and ${MAX_UNIT_CENTS // 100:,}.")],
+    )
 
 
-class BidForm(FlaskForm):
+class BidForm(AppForm):
     product = SelectField("Product", coerce=int, validators=[DataRequired()])
     tiers_mode = RadioField(
         "Pricing mode",
@@ -61,7 +69,8 @@ class BidForm(FlaskForm):
     tiers = FieldList(FormField(TierRowForm), min_entries=TIER_ROWS, max_entries=TIER_ROWS)
     capacity = IntegerField(
         "Capacity (most seats you can serve; empty = no limit)",
-        validators=[Optional(), NumberRange(min=1)],
+        validators=[Optional(), NumberRange(min=1, max=MAX_SEATS,
+                                            message=f"Between 1 and {MAX_SEATS:,} seats.")],
     )
     preview = SubmitField("Preview")
     submit = SubmitField("Submit sealed bid")

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consortium.bounds import MAX_SEATS
 from consortium.db import TZDateTime, utcnow
 from consortium.extensions import db
 
@@ -103,6 +104,7 @@ class BidVersion(db.Model):
         CheckConstraint("number >= 1", name="number_positive"),
         CheckConstraint("tiers_mode IN ('volume', 'graduated')", name="tiers_mode_known"),
         CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
+        CheckConstraint(f"capacity <= {MAX_SEATS}", name="capacity_max"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
