@@ -23,6 +23,7 @@ from consortium.accounts.models import (
     OrgKind,
 )
 from consortium.audit.services import record
+from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS, SEATS_PER_STUDENT
 from consortium.clock import now
 from consortium.errors import DomainError, conflict, forbidden
 from consortium.extensions import db
@@ -76,6 +77,28 @@ def _check_may_change(district: Organisation, solicitation: Solicitation) -> Non
         )
 
 
+def seat_limit(district: Organisation) -> int | None:
+    """The most seats `district` may commit to: SEATS_PER_STUDENT per enrolled student."""
+    profile = district.district_profile
+    if profile is None or not profile.enrollment:
+        return None
+    return min(SEATS_PER_STUDENT * profile.enrollment, MAX_SEATS)
+
+
+def _check_quantity(district: Organisation, quantity: int) -> None:
+    """Refuse demand a district cannot have: a 1,234-student district asking 10 million seats."""
+    limit = seat_limit(district)
+    if limit is None:
+        raise DomainError(
+            f"Enter {district.name}'s enrollment in its profile first: opt-in quantities are "
+            "checked against it.", field="quantity")
+    if quantity > limit:
+        enrollment = district.district_profile.enrollment
+        raise DomainError(
+            f"{district.name} can commit to at most {limit:,} seats ({SEATS_PER_STUDENT} per "
+            f"enrolled student, {enrollment:,} students).", field="quantity")
+
+
 def _check_version(opt_in: OptIn | None, expected_version: int | None) -> None:
     if expected_version is None:
         return
@@ -102,10 +125,14 @@ def upsert_opt_in(
     """
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise DomainError("Quantity must be a whole number of at least 1.", field="quantity")
-    if ceiling is not None and (not isinstance(ceiling, int) or ceiling < 0):
-        raise DomainError("The price ceiling cannot be negative.", field="max_unit_price")
+    if ceiling is not None and (not isinstance(ceiling, int) or not 1 <= ceiling <= MAX_UNIT_CENTS):
+        # $0.00 would commit to nothing, yet count in public momentum as demand.
+        raise DomainError(
+            f"The price ceiling must be between $0.01 and ${MAX_UNIT_CENTS // 100:,} "
+            "(leave it empty for no ceiling).", field="max_unit_price")
     solicitation = _lock(solicitation)
     _check_may_change(district, solicitation)
+    _check_quantity(district, quantity)
     opt_in = _existing(solicitation.id, district.id)
     _check_version(opt_in, expected_version)
     at = now()

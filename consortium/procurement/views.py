@@ -89,6 +89,12 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
                 "version": str(opt_in.version if opt_in else 0),
             },
         )
+    if form is not None:
+        limit = services.seat_limit(org)
+        if limit is not None:
+            form.quantity.description = (
+                f"{form.quantity.description} For {org.name}: at most {limit:,} seats."
+            )
     managing = can_manage_solicitation(current_user, solicitation)
     momentum = services.momentum(solicitation)
     return render_template(
