@@ -235,3 +235,7 @@ class ChangePasswordForm(AppForm):
     )
     password = RegisterForm.password
     confirm = RegisterForm.confirm
+
+
+class ConfirmForm(AppForm):
+    """A button that answers something (accept, decline): only the CSRF token."""

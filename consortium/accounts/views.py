@@ -8,11 +8,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from consortium import context, policy, security
-from consortium.accounts import affiliations, imports, organisations, registration, signin
+from consortium.accounts import (
+    affiliations,
+    imports,
+    invitations,
+    organisations,
+    registration,
+    signin,
+)
 from consortium.accounts.forms import (
     AddMemberForm,
     AddOrganisationForm,
     ChangePasswordForm,
+    ConfirmForm,
     DecisionForm,
     DistrictImportForm,
     DistrictProfileForm,
@@ -203,22 +211,52 @@ def members():
     if request.method == "POST":
         policy.require(editable)
         if form.validate_on_submit():
-            on_refusal(
-                _refused_form("accounts/members.html", form, org=org, editable=editable)
+            on_refusal(_refused_form("accounts/members.html", form, org=org, editable=editable,
+                                     invitations=invitations.pending_invitations(org)))
+            membership, invitation = organisations.add_member(
+                org, form.email.data, form.name.data, form.role.data, by=current_user
             )
-            membership, created = organisations.add_member(
-                org, form.email.data, form.name.data, form.role.data
-            )
-            if created:
+            if membership is not None:
                 signin.send_password_link(membership.user, invited_to=org)
-            flash(
-                f"{membership.user.email} added"
-                + ("; an invitation to choose a password was sent." if created else "."),
-                "success",
-            )
+                flash(f"{membership.user.email} added; an invitation to choose a password was "
+                      "sent.", "success")
+            else:
+                flash(f"{invitation.user.email} already has an account: they are invited, and "
+                      "join once they accept.", "success")
             return redirect(url_for("accounts.members"))
-        return render_template("accounts/members.html", org=org, form=form, editable=editable), 400
-    return render_template("accounts/members.html", org=org, form=form, editable=editable)
+        return _members_page(org, form, editable), 400
+    return _members_page(org, form, editable)
+
+
+def _members_page(org: Organisation, form: AddMemberForm, editable: bool) -> str:
+    return render_template("accounts/members.html", org=org, form=form, editable=editable,
+                           invitations=invitations.pending_invitations(org))
+
+
+@bp.get("/invitations/<token>")
+def invitation(token: str):
+    """The invitee's page: who invites them to what, accept or decline."""
+    found = invitations.invitation_for(token, current_user)
+    policy.require(found is not None, not_found=True)
+    return render_template("accounts/invitation.html", invitation=found, form=ConfirmForm())
+
+
+@bp.post("/invitations/<token>/<any(accept, decline):decision>")
+def answer_invitation(token: str, decision: str):
+    found = invitations.invitation_for(token, current_user)
+    policy.require(found is not None, not_found=True)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    on_refusal(flash_and_redirect(url_for("main.home")))
+    invitations.answer(found, accept=decision == "accept")
+    org = found.organisation
+    if decision == "accept":
+        context.switch_org(current_user, org.id)
+        flash(f"You are now a member of {org.name}, and acting for it.", "success")
+    else:
+        flash(f"You declined the invitation to {org.name}.", "info")
+    return redirect(url_for("main.home"))
 
 
 @bp.post("/org/members/<int:membership_id>/remove")

@@ -395,4 +395,17 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
     "audit.export": {"GET": [Case("own consortium's trail as CSV", MANAGERS)]},
     "audit.verify": {"GET": [Case("verify the chain (own consortium's page)", MANAGERS)]},
     "notifications.outbox": {"GET": [Case("the outbox", MANAGERS)]},
+    # --- issue 10: an invitation is answered by its invitee only (a stranger's token is 404)
+    "accounts.invitation": {"GET": [
+        Case("district A's invitation to vendor B", {DA},
+             lambda w: {"token": w.tokens["invitation of A"]}, hidden=True),
+    ]},
+    "accounts.answer_invitation": {"POST": [
+        Case("accept district A's invitation", {DA},
+             lambda w: {"token": w.tokens["invitation of A"], "decision": "accept"},
+             data=EMPTY, hidden=True),
+        Case("decline district A's invitation", {DA},
+             lambda w: {"token": w.tokens["invitation of A"], "decision": "decline"},
+             data=EMPTY, hidden=True),
+    ]},
 }

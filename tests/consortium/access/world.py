@@ -100,6 +100,15 @@ def build_world(make, clock) -> World:
     colleague = make.member(actors[VB].org, role="member", name="Robin Bright")
     world.ids["membership in vendor B"] = colleague.user.memberships[0].id
     world.ids["affiliation of A"] = actors[DA].org.affiliation_with(x).id
+    # Issue 10: vendor B's admin invited district A's admin (an existing account) to join.
+    from consortium.accounts.models import Invitation
+
+    invitation = Invitation(token="invitation-of-district-a-to-vendor-b",
+                            organisation=actors[VB].org, user=actors[DA].user, role="member",
+                            invited_by=actors[VB].user)
+    db.session.add(invitation)
+    db.session.flush()
+    world.tokens["invitation of A"] = invitation.token
     applicant = make.district(consortium=x, status="pending", name="Cottonwood Applicant SD")
     world.ids["pending affiliation"] = applicant.org.affiliation_with(x).id
     world.ids["clause of X"] = make.clause(x, title="Price protection (X)").id
