@@ -47,9 +47,10 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from consortium import commit_point, policy, security
-    from consortium.extensions import csrf, db, login_manager, migrate
+    from consortium.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -77,8 +77,14 @@ class Settings:
     timezone: str = "America/Chicago"
     session_cookie_secure: bool = False
     csrf_enabled: bool = True
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
+    # Flask-Limiter limit strings. Failed sign-ins count per (email, client address) in
+    # stacked windows: each one exhausted makes the wait longer (back-off), and only that
+    # address waits, so nobody can lock someone else out.
+    login_limit_per_account: str = "5 per minute; 20 per hour; 100 per day"
+    login_limit_per_address: str = "30 per minute; 300 per hour"
+    reset_limit_per_account: str = "3 per hour"
+    reset_limit_per_address: str = "10 per hour"
+    registration_limit_per_address: str = "10 per hour; 50 per day"
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
@@ -134,8 +140,6 @@ class Settings:
     def validated(self) -> Settings:
         if self.production and not self.secret_key:
             raise ConfigError("SECRET_KEY must be set in production")
-        if self.login_max_failures < 1 or self.login_window_minutes < 1:
-            raise ConfigError("login rate limit must be positive")
         return self
 
     @property
@@ -160,6 +164,7 @@ class Settings:
             "WTF_CSRF_ENABLED": self.csrf_enabled,
             "WTF_CSRF_TIME_LIMIT": None,
             "REDIS_URL": self.redis_url,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "TIMEZONE": self.timezone,
             "DEMO_MODE": self.demo_mode,
             "STRIPE_SECRET_KEY": self.stripe_secret_key,

@@ -114,7 +114,6 @@ def str_enum(enum_cls: type[Enum], length: int = 20) -> SAEnum:
 
 MODEL_MODULES = (
     "consortium.accounts.models",
-    "consortium.security",
     "consortium.audit.models",
     "consortium.notifications.models",
     "consortium.procurement.models",

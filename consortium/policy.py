@@ -277,3 +277,9 @@ def can_decide_contract(user: Viewer, contract: Contract) -> bool:
 def can_view_award_group(user: Viewer, group: AwardGroup) -> bool:
     """A vendor sees its own groups (with their districts); managers see every group."""
     return is_member(user, group.vendor) or can_manage_award(user, group.award)
+
+
+# --- hardening (issue 10) ---
+
+# A registration is finished from the link mailed to its address, before anyone can sign in.
+PUBLIC_ENDPOINTS.update({"accounts.confirm_registration"})

@@ -1,21 +1,17 @@
-"""Password hashing (argon2), the login rate limit and the security headers."""
+"""Password hashing (argon2), the security headers and what signed-in responses may not do.
+
+Rate limits (sign-in back-off, password resets, registration) are Flask-Limiter's
+(`consortium.extensions.limiter`), declared on the views."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, current_app
 from flask_login import current_user
-from sqlalchemy import Boolean, Index, String, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column
-
-from consortium.clock import now
-from consortium.db import TZDateTime, utcnow
-from consortium.extensions import db
 
 _HASHER = PasswordHasher()
 # Tests hash hundreds of passwords; the scheme is the same, only the cost is lower.
@@ -56,72 +52,6 @@ def _dummy_hash() -> str:
 def burn_time(password: str) -> None:
     """Verify against a dummy hash, so an unknown email takes as long as a wrong password."""
     verify_password(_dummy_hash(), password)
-
-
-class LoginAttempt(db.Model):
-    """One sign-in attempt; kept in the database so every worker sees the same count."""
-
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_ip_at", "email", "ip", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str] = mapped_column(String(64))
-    success: Mapped[bool] = mapped_column(Boolean, default=False)
-    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-
-
-class RateLimited(Exception):
-    """Too many failed sign-ins for this email from this address."""
-
-    def __init__(self, retry_after: timedelta) -> None:
-        super().__init__("too many failed sign-in attempts")
-        self.retry_after = retry_after
-
-    @property
-    def minutes(self) -> int:
-        return max(1, int(self.retry_after.total_seconds() // 60) + 1)
-
-
-def _window() -> tuple[int, timedelta]:
-    settings = current_app.config["SETTINGS"]
-    return settings.login_max_failures, timedelta(minutes=settings.login_window_minutes)
-
-
-def check_login_allowed(email: str, ip: str) -> None:
-    """Raise RateLimited after too many recent failures for (email, ip) since the last success."""
-    limit, window = _window()
-    since = now() - window
-    last_success = db.session.execute(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.success.is_(True)
-        )
-    ).scalar_one_or_none()
-    if last_success is not None and last_success > since:
-        since = last_success
-    failures = db.session.execute(
-        select(LoginAttempt.at)
-        .where(
-            LoginAttempt.email == email,
-            LoginAttempt.ip == ip,
-            LoginAttempt.success.is_(False),
-            LoginAttempt.at > since,
-        )
-        .order_by(LoginAttempt.at)
-    ).scalars().all()
-    if len(failures) >= limit:
-        oldest_counted = failures[-limit]
-        raise RateLimited(oldest_counted + window - now())
-
-
-def record_login_attempt(email: str, ip: str, *, success: bool) -> None:
-    """Keep the attempt; forget this pair's attempts older than a day (the table stays small)."""
-    db.session.execute(
-        delete(LoginAttempt).where(
-            LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.at < now() - timedelta(days=1)
-        )
-    )
-    db.session.add(LoginAttempt(email=email, ip=ip, success=success, at=now()))
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

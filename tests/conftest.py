@@ -179,6 +179,9 @@ def app(_app: Flask) -> Iterator[Flask]:
     `app.config` changes made by a test are undone afterwards too.
     """
     saved_config = dict(_app.config)
+    from consortium.extensions import limiter
+
+    limiter.reset()  # rate limits are per test: one test's sign-ins never slow another's
     with _app.app_context():
         engines = db._app_engines[_app]  # Flask-SQLAlchemy 3.1 internals: bind sessions to one connection
         engine = engines[None]

@@ -17,17 +17,15 @@ from consortium.extensions import db
 from consortium.notifications.services import notify
 
 
-def authenticate(email: str, password: str, ip: str) -> User:
-    """The user for these credentials; records the attempt. Raises RateLimited or DomainError."""
+def authenticate(email: str, password: str) -> User:
+    """The user for these credentials, or DomainError (the view's limiter counts failures)."""
     email = normalise_email(email)
-    security.check_login_allowed(email, ip)
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     if user is None:
         security.burn_time(password)
         ok = False
     else:
         ok = security.verify_password(user.password_hash, password) and user.is_active
-    security.record_login_attempt(email, ip, success=ok)
     if not ok or user is None:
         raise DomainError("Email or password is not right.", field="password")
     if security.needs_rehash(user.password_hash):

@@ -8,6 +8,8 @@ Create Date: 2026-12-01 10:00:00+00:00
 from alembic import op
 import sqlalchemy as sa
 
+import consortium.db
+
 
 # revision identifiers, used by Alembic.
 revision = 'i10_hardening'
@@ -20,9 +22,45 @@ def upgrade():
     with op.batch_alter_table('users') as batch_op:
         batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False))
     _checks_up()
+    op.create_table('invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.Enum('member', 'admin', name='role', native_enum=False, length=20), nullable=False),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('pending', 'accepted', 'declined', name='invitationstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('created_at', consortium.db.TZDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', consortium.db.TZDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("role IN ('member', 'admin')", name=op.f('ck_invitations_role')),
+    sa.CheckConstraint("status IN ('pending', 'accepted', 'declined')", name=op.f('ck_invitations_status')),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_invitations_invited_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_invitations_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_invitations_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
+    sa.UniqueConstraint('token', name=op.f('uq_invitations_token'))
+    )
+    with op.batch_alter_table('invitations') as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitations_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invitations_user_id'), ['user_id'], unique=False)
+    # Sign-in limits moved to Flask-Limiter (Redis or memory): the table of attempts goes.
+    with op.batch_alter_table('login_attempts') as batch_op:
+        batch_op.drop_index('ix_login_attempts_email_ip_at')
+    op.drop_table('login_attempts')
 
 
 def downgrade():
+    op.drop_table('invitations')
+    op.create_table('login_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('ip', sa.String(length=64), nullable=False),
+    sa.Column('success', sa.Boolean(), nullable=False),
+    sa.Column('at', consortium.db.TZDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts'))
+    )
+    with op.batch_alter_table('login_attempts') as batch_op:
+        batch_op.create_index('ix_login_attempts_email_ip_at', ['email', 'ip', 'at'], unique=False)
     _checks_down()
     with op.batch_alter_table('users') as batch_op:
         batch_op.drop_column('session_epoch')

@@ -408,4 +408,13 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
              lambda w: {"token": w.tokens["invitation of A"], "decision": "decline"},
              data=EMPTY, hidden=True),
     ]},
+    # --- issue 10: a registration is finished by whoever holds its mailed link
+    "accounts.confirm_registration": {
+        "GET": [Case("the confirmation page", EVERYONE,
+                     lambda w: {"token": w.tokens["registration"]}),
+                Case("a bad link", NOBODY, lambda w: {"token": "not-a-token"},
+                     deny={r: FLASHED for r in ROLES})],
+        "POST": [Case("confirm the registration", EVERYONE,
+                      lambda w: {"token": w.tokens["registration"]}, data=EMPTY)],
+    },
 }

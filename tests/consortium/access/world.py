@@ -16,6 +16,7 @@ from consortium.accounts.signin import password_token
 from consortium.allocation import services as allocation_services
 from consortium.awards.services import publish_award
 from consortium.extensions import db
+from consortium.security import hash_password
 from pricing.tiers import member_amounts, standalone_amount
 from pricing.types import Assignment, Group, Instance, Result, Unassigned
 
@@ -109,6 +110,14 @@ def build_world(make, clock) -> World:
     db.session.add(invitation)
     db.session.flush()
     world.tokens["invitation of A"] = invitation.token
+    from consortium.accounts.models import User
+    from consortium.accounts.registration import confirmation_token
+
+    registrant = User(name="Noor Applicant", email="noor@registering.example", active=False,
+                      password_hash=hash_password("noor registers a district"))
+    db.session.add(registrant)
+    db.session.flush()
+    world.tokens["registration"] = confirmation_token(registrant, "district", "Noor's SD", x.id)
     applicant = make.district(consortium=x, status="pending", name="Cottonwood Applicant SD")
     world.ids["pending affiliation"] = applicant.org.affiliation_with(x).id
     world.ids["clause of X"] = make.clause(x, title="Price protection (X)").id
