@@ -52,7 +52,7 @@ def _page(consortium, *, broken: list[int] | None = None) -> str:
         actions=services.actions_for_consortium(consortium),
         names=services.actor_names(events),
         verified=broken is not None,
-        broken=broken or [],
+        broken=services.labels(broken or []),
     )
 
 

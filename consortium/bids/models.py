@@ -49,6 +49,11 @@ def new_nonce() -> str:
     return secrets.token_hex(NONCE_BYTES)
 
 
+def new_public_id() -> str:
+    """An opaque id for a bid (22 url-safe characters, 128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
 class Product(db.Model):
     """Something a vendor sells per seat per year, named in its bids."""
 
@@ -75,6 +80,9 @@ class Bid(db.Model):
     __table_args__ = (UniqueConstraint("solicitation_id", "vendor_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What URLs, the audit trail and exports call the bid: random, so nobody can count or
+    # order other vendors' bids by their numbers (the primary key is a sequence).
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitations.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))

@@ -22,6 +22,8 @@ def upgrade():
     with op.batch_alter_table('users') as batch_op:
         batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False))
     _checks_up()
+    _bids_up()
+    _audit_chains_up()
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=64), nullable=False),
@@ -50,6 +52,8 @@ def upgrade():
 
 
 def downgrade():
+    _audit_chains_down()
+    _bids_down()
     op.drop_table('invitations')
     op.create_table('login_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -90,3 +94,46 @@ def _checks_down():
     for table, name, _condition in reversed(CHECKS):
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_constraint(op.f(f'ck_{table}_{name}'), type_='check')
+
+
+def _bids_up():
+    # Existing bids get a random public id each (uuid4 hex: 128 random bits, no sequence).
+    with op.batch_alter_table('bids') as batch_op:
+        batch_op.add_column(sa.Column('public_id', sa.String(length=32), nullable=True))
+    bids = sa.table('bids', sa.column('id', sa.Integer), sa.column('public_id', sa.String))
+    connection = op.get_bind()
+    import uuid
+
+    for (bid_id,) in connection.execute(sa.select(bids.c.id)).all():
+        connection.execute(bids.update().where(bids.c.id == bid_id).values(public_id=uuid.uuid4().hex))
+    with op.batch_alter_table('bids') as batch_op:
+        batch_op.alter_column('public_id', existing_type=sa.String(length=32), nullable=False)
+        batch_op.create_unique_constraint(batch_op.f('uq_bids_public_id'), ['public_id'])
+
+
+def _bids_down():
+    with op.batch_alter_table('bids') as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_bids_public_id'), type_='unique')
+        batch_op.drop_column('public_id')
+
+
+def _audit_chains_up():
+    # New events chain per reader's scope (consortium.audit.models); old rows keep chain NULL
+    # and verify as the single chain they were written in (nothing is rewritten).
+    with op.batch_alter_table('audit_events') as batch_op:
+        batch_op.add_column(sa.Column('chain', sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column('seq', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('sealed_solicitation_id', sa.Integer(), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_audit_events_chain_seq'), ['chain', 'seq'])
+        batch_op.create_index(batch_op.f('ix_audit_events_sealed_solicitation_id'), ['sealed_solicitation_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_audit_events_sealed_solicitation_id_solicitations'), 'solicitations', ['sealed_solicitation_id'], ['id'])
+
+
+def _audit_chains_down():
+    with op.batch_alter_table('audit_events') as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_audit_events_sealed_solicitation_id_solicitations'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_audit_events_sealed_solicitation_id'))
+        batch_op.drop_constraint(batch_op.f('uq_audit_events_chain_seq'), type_='unique')
+        batch_op.drop_column('sealed_solicitation_id')
+        batch_op.drop_column('seq')
+        batch_op.drop_column('chain')

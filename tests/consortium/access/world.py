@@ -138,6 +138,7 @@ def build_world(make, clock) -> World:
         for role, tag in ((VA, "A"), (VB, "B")):
             bid = make.bid(actors[role], s, product=products[role], submitted_at=at)
             world.ids[f"bid of {tag} on {s.title}"] = bid.id
+            world.tokens[f"bid of {tag} on {s.title}"] = bid.public_id  # what URLs name
         return s
 
     solicitation("draft", status="draft")
@@ -145,7 +146,9 @@ def build_world(make, clock) -> World:
     make.opt_in(open_, actors[DA], quantity=4_321)
     bids_by_both(open_, now - timedelta(hours=1))
     world.ids["bid of A (open)"] = world.ids[f"bid of A on {open_.title}"]
+    world.tokens["bid of A (open)"] = world.tokens[f"bid of A on {open_.title}"]
     world.ids["bid of B (open)"] = world.ids[f"bid of B on {open_.title}"]
+    world.tokens["bid of B (open)"] = world.tokens[f"bid of B on {open_.title}"]
 
     past = {"opt_in_days": -10, "bid_days": -2, "requirements": {"dpa_required": True},
             "policy": {"similarity": [], "min_group_size": 1, "time_limit_s": 10}}
@@ -159,9 +162,13 @@ def build_world(make, clock) -> World:
         make.opt_in(s, actors[DB], quantity=600)
         bids_by_both(s, now - timedelta(days=3))
     world.ids["bid of A (sealed)"] = world.ids[f"bid of A on {sealed.title}"]
+    world.tokens["bid of A (sealed)"] = world.tokens[f"bid of A on {sealed.title}"]
     world.ids["bid of B (sealed)"] = world.ids[f"bid of B on {sealed.title}"]
+    world.tokens["bid of B (sealed)"] = world.tokens[f"bid of B on {sealed.title}"]
     world.ids["bid of A (opened)"] = world.ids[f"bid of A on {opened.title}"]
+    world.tokens["bid of A (opened)"] = world.tokens[f"bid of A on {opened.title}"]
     world.ids["bid of B (opened)"] = world.ids[f"bid of B on {opened.title}"]
+    world.tokens["bid of B (opened)"] = world.tokens[f"bid of B on {opened.title}"]
 
     for s, key in ((opened, "run (opened)"), (awarded, "run (awarded)")):
         run = allocation_services.start_run(s, actors[MX].user, label="Baseline", policy={})
