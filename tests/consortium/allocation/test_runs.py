@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from consortium.allocation import services
 from consortium.allocation.models import AllocationRun
-from consortium.bids.models import Bid
 from consortium.audit.models import AuditEvent
 from consortium.awards.models import Award, Contract
+from consortium.bids.models import Bid
 from consortium.extensions import db
 from tests.consortium.allocation.fakes import error_solve, fake_solve
 

@@ -78,7 +78,7 @@ def test_opt_in_change_withdraw_rejoin(client, login, make, setting):
     make.opt_in(solicitation, birch, quantity=300)
     make.opt_in(solicitation, make.district(), quantity=1_000)
     page = text(client.get(url(solicitation)))
-    assert "3 districts opted in" in page and "2,000 × seat per year committed" in page
+    assert "3 districts opted in" in page and "2,000 to 5,000 × seat per year committed" in page
     assert "Apple Creek" not in page
     assert "Sign in" in page
 
