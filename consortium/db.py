@@ -12,7 +12,7 @@ from enum import Enum
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -39,6 +39,19 @@ db = SQLAlchemy(model_class=Base)
 def utcnow() -> datetime:
     """Column default for timestamps: the server clock, aware UTC."""
     return clock.now()
+
+
+def database_now(session) -> datetime:
+    """The time by the database's clock, for deadlines decided under a row lock.
+
+    Web workers on several machines may disagree by a second; the one database does not, so
+    a deadline burst is cut at one instant for everyone. PostgreSQL's clock_timestamp() is
+    the real time of the call (after the lock was granted). SQLite, and frozen test clocks,
+    use `clock.now()`.
+    """
+    if clock.is_frozen() or session.get_bind().dialect.name != "postgresql":
+        return clock.now()
+    return session.execute(text("SELECT clock_timestamp()")).scalar_one().astimezone(UTC)
 
 
 class TZDateTime(TypeDecorator[datetime]):

@@ -25,6 +25,7 @@ from consortium.accounts.models import (
 from consortium.audit.services import record
 from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS, SEATS_PER_STUDENT
 from consortium.clock import now
+from consortium.db import database_now
 from consortium.errors import DomainError, conflict, forbidden
 from consortium.extensions import db
 from consortium.filters import localtime, money
@@ -59,10 +60,14 @@ def _existing(solicitation_id: int, district_id: int) -> OptIn | None:
     ).scalar_one_or_none()
 
 
-def _check_may_change(district: Organisation, solicitation: Solicitation) -> None:
+def _check_may_change(district: Organisation, solicitation: Solicitation) -> datetime:
+    """Refuse unless `district` may change its opt-in now; the instant it was decided at.
+
+    Called under the solicitation's row lock; the database's clock decides the deadline.
+    """
     if not district.is_district:
         raise DomainError("Only a district can opt in.")
-    at = now()
+    at = database_now(db.session)
     if not accepts_opt_ins(solicitation, at):
         if solicitation.status in (SolicitationStatus.open, SolicitationStatus.closed):
             tz = solicitation.consortium.timezone
@@ -75,6 +80,7 @@ def _check_may_change(district: Organisation, solicitation: Solicitation) -> Non
         raise forbidden(
             f"{district.name} must be verified by {solicitation.consortium.name} before it can opt in."
         )
+    return at
 
 
 def seat_limit(district: Organisation) -> int | None:
@@ -131,11 +137,10 @@ def upsert_opt_in(
             f"The price ceiling must be between $0.01 and ${MAX_UNIT_CENTS // 100:,} "
             "(leave it empty for no ceiling).", field="max_unit_price")
     solicitation = _lock(solicitation)
-    _check_may_change(district, solicitation)
+    at = _check_may_change(district, solicitation)
     _check_quantity(district, quantity)
     opt_in = _existing(solicitation.id, district.id)
     _check_version(opt_in, expected_version)
-    at = now()
     if opt_in is None:
         opt_in = OptIn(
             solicitation_id=solicitation.id,
@@ -187,7 +192,7 @@ def withdraw_opt_in(
 ) -> OptIn:
     """Withdraw before the opt-in deadline; the row stays (withdrawn) so re-joining keeps history."""
     solicitation = _lock(solicitation)
-    _check_may_change(district, solicitation)
+    at = _check_may_change(district, solicitation)
     opt_in = _existing(solicitation.id, district.id)
     _check_version(opt_in, expected_version)
     try:
@@ -197,7 +202,7 @@ def withdraw_opt_in(
     before = opt_in.audit_state()
     opt_in.status = OptInStatus.withdrawn
     opt_in.version += 1
-    opt_in.updated_at = now()
+    opt_in.updated_at = at
     db.session.flush()
     record(action, opt_in, before=before, after=opt_in.audit_state(),
            consortium_id=solicitation.consortium_id)
