@@ -46,7 +46,7 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from consortium import commit_point, policy, security
+    from consortium import commit_point, policy, public_cache, security
     from consortium.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     app.before_request(policy.default_deny)
     commit_point.init_app(app)  # commits or rolls back every request, after its view
+    public_cache.init_app(app)  # public pages for cookieless visitors, invalidated by commits
 
 
 def _register_blueprints(app: Flask) -> None:

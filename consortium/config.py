@@ -96,6 +96,8 @@ class Settings:
     stripe_webhook_secret: str | None = None
     base_url: str = "http://127.0.0.1:5000"
     trusted_proxies: int = 0
+    # Public pages as cookieless visitors see them, cached per worker (consortium.public_cache).
+    public_cache: bool = True
     jobs_mode: str | None = None  # "sync" | "thread" | "rq"; None: rq when REDIS_URL, else thread
 
     @classmethod

@@ -140,6 +140,7 @@ def settings() -> Settings:
         csrf_enabled=False,
         redis_url=None,
         smtp_host=None,
+        public_cache=False,  # each test reads its own uncommitted data (hardening tests turn it on)
     )
 
 
