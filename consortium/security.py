@@ -10,8 +10,8 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, current_app
-from flask_login import current_user
+from flask import Flask, Response, current_app, g, session
+from flask_login import AnonymousUserMixin
 
 _HASHER = PasswordHasher()
 # Tests hash hundreds of passwords; the scheme is the same, only the cost is lower.
@@ -81,13 +81,21 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def current_user_loaded() -> bool:
+    """Whether Flask-Login already loaded a signed-in user in this request (no query)."""
+    user = g.get("_login_user")
+    return user is not None and not isinstance(user, AnonymousUserMixin)
+
+
 def no_store_when_signed_in(response: Response) -> Response:
     """after_request: nothing a signed-in person receives may be kept by a browser or proxy.
 
     Receipts carry a bid's nonce, exports carry every opt-in: a shared computer's cache or a
     proxy must not hand them to the next person. One hook, so no page can forget it.
     """
-    if current_user.is_authenticated:
+    # The session says who signed in; asking `current_user` here would reload the user from a
+    # session the commit point has just rolled back (a query on every page).
+    if "_user_id" in session or current_user_loaded():
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)
     return response

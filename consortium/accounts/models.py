@@ -81,7 +81,12 @@ class User(UserMixin, db.Model):
         user_id, _, epoch = session_id.partition(".")
         if not (user_id.isdigit() and epoch.isdigit() and len(user_id) < 10 and len(epoch) < 10):
             return None
-        user = db.session.get(cls, int(user_id))
+        # Every page asks who acts for which organisation next: one query for all of it.
+        from sqlalchemy.orm import joinedload
+
+        user = db.session.get(cls, int(user_id), options=[
+            joinedload(cls.memberships).joinedload(Membership.organisation)
+            .joinedload(Organisation.district_profile)])
         if user is None or not user.active or (user.session_epoch or 0) != int(epoch):
             return None
         return user

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from consortium.accounts.models import (
     Affiliation,
@@ -316,10 +317,12 @@ def live_opt_ins(solicitation: Solicitation) -> list[OptIn]:
 
 def all_opt_ins(solicitation: Solicitation) -> list[OptIn]:
     """Every opt-in row (live first), with the district: for the consortium's managers only."""
+    # The district and its profile come in the same query: the list shows both for every row.
     return list(
         db.session.scalars(
             select(OptIn)
             .join(Organisation, Organisation.id == OptIn.district_id)
+            .options(contains_eager(OptIn.district).joinedload(Organisation.district_profile))
             .where(OptIn.solicitation_id == solicitation.id)
             .order_by(OptIn.status, Organisation.name, OptIn.id)
         )

@@ -122,7 +122,7 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
 
 @bp.get("/solicitations/<int:solicitation_id>")
 def detail(solicitation_id: int):
-    return _render_detail(get_solicitation(solicitation_id))
+    return _render_detail(get_solicitation(solicitation_id, with_clauses=True))
 
 
 def _detail_refusal(solicitation: Solicitation) -> Answer:
