@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from consortium.accounts.models import Organisation, User
+from consortium.accounts.models import Organisation
 from consortium.config import Settings
 from consortium.extensions import db, limiter
 from consortium.notifications.models import OutboxMessage
@@ -57,25 +57,18 @@ def test_one_address_cannot_try_many_accounts_quickly(app, make):
     assert 429 in statuses and statuses.count(400) <= 30
 
 
-def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app_factory, settings):
-    proxied = app_factory(trusted_proxies=1)
-    with proxied.app_context():
-        from tests.factories import Make
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(committing_app, app_factory):
+    from tests.factories import Make
 
-        victim = Make(db.session).district()
-        email = victim.email
-        db.session.commit()
-    try:
-        attacker = proxied.test_client()
-        for _ in range(6):  # every request reaches the app from the proxy's own address
-            _login(attacker, email, "guess guess guess", "127.0.0.1", forwarded=ATTACKER)
-        assert _login(attacker, email, PASSWORD, "127.0.0.1", forwarded=ATTACKER).status_code == 429
-        victim_client = proxied.test_client()
-        assert _login(victim_client, email, PASSWORD, "127.0.0.1", forwarded=VICTIM).status_code == 302
-    finally:
-        with proxied.app_context():
-            db.session.execute(db.delete(User).where(User.email == email))
-            db.session.commit()
+    email = Make(db.session).district().email
+    db.session.commit()  # committing_app empties every table afterwards
+    proxied = app_factory(trusted_proxies=1)
+    attacker = proxied.test_client()
+    for _ in range(6):  # every request reaches the app from the proxy's own address
+        _login(attacker, email, "guess guess guess", "127.0.0.1", forwarded=ATTACKER)
+    assert _login(attacker, email, PASSWORD, "127.0.0.1", forwarded=ATTACKER).status_code == 429
+    victim_client = proxied.test_client()
+    assert _login(victim_client, email, PASSWORD, "127.0.0.1", forwarded=VICTIM).status_code == 302
 
 
 def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_limit(app, make):
