@@ -222,7 +222,7 @@ def schedule_upload(solicitation_id: int):
     product = db.session.get(Product, upload.product.data)
     version = submit_bid(solicitation, vendor, current_user, product=product, schedule=schedule)
     flash(f"Bid received from your file: version {version.number}.", "success")
-    return redirect(url_for("bids.receipt", bid_id=version.bid_id, number=version.number))
+    return redirect(url_for("bids.receipt", public_id=bid_public_id(version), number=version.number))
 
 
 @bp.get("/schedule-template.csv")
