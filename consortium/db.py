@@ -36,11 +36,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-# Primary keys are 32-bit integers: a larger id names nothing (and PostgreSQL refuses to
-# compare one with an integer column), so loaders answer 404 for it before any query.
-MAX_KEY = 2**31 - 1
-
-
 def utcnow() -> datetime:
     """Column default for timestamps: the server clock, aware UTC."""
     return clock.now()
