@@ -19,3 +19,8 @@ MAX_ID = 2**31 - 1
 # Deadlines and dates people type; outside these years a date is a typo (or an attack).
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
+# Payments (issue 8): days an invoice gives until it is due (Stripe's limit too), how many
+# reminders before it, and the largest amount a manager may type (ten billion dollars).
+MAX_DAYS_UNTIL_DUE = 365
+MAX_REMINDERS = 5
+MAX_PAYMENT_DOLLARS = 10**10
