@@ -31,6 +31,7 @@ from consortium.bids.sealed import (
     submit_bid,
     withdraw_bid,
 )
+from consortium.bounds import MAX_SEATS
 from consortium.commit_point import on_refusal
 from consortium.extensions import db
 from consortium.policy import can_see_nonces, can_view_bid, require, require_acting_vendor
@@ -55,7 +56,7 @@ class BidIn(Schema):
     tiers_mode = ma.fields.String(required=True, validate=ma.validate.OneOf(TIERS_MODES))
     tiers = ma.fields.List(ma.fields.Nested(Tier), required=True,
                            validate=ma.validate.Length(1, 20))
-    capacity = whole(1, allow_none=True, load_default=None,
+    capacity = whole(1, MAX_SEATS, allow_none=True, load_default=None,
                      metadata={"description": "Most seats you can serve (null: no limit)."})
 
 

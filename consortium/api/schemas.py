@@ -10,6 +10,7 @@ import marshmallow as ma
 
 from consortium.accounts.models import CERTIFICATIONS
 from consortium.api.core import Schema, UtcDateTime, whole
+from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS
 from consortium.procurement.models import CURRENCIES
 
 F = ma.fields
@@ -122,9 +123,9 @@ class OptIn(ma.Schema):
 
 
 class Tier(Schema):
-    up_to = whole(1, allow_none=True, required=True,
+    up_to = whole(1, MAX_SEATS, allow_none=True, required=True,
                   metadata={"description": "Last seat of the tier; null on the last tier."})
-    unit_amount = whole(0, 100_000_000, required=True, metadata={"description": "Cents per seat."})
+    unit_amount = whole(0, MAX_UNIT_CENTS, required=True, metadata={"description": "Cents per seat."})
 
 
 class BidVersion(ma.Schema):

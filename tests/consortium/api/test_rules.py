@@ -90,6 +90,19 @@ def test_a_bid_names_the_tier_at_fault(api, make, scene):
     assert response.status_code == 422 and "product_id" in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize(("change", "field"), [
+    ({"capacity": 10_000_001}, "capacity"),
+    ({"tiers": [{"up_to": 10_000_001, "unit_amount": 900}, {"up_to": None, "unit_amount": 800}]},
+     "tiers.0.up_to"),
+    ({"tiers": [{"up_to": None, "unit_amount": 100_000_001}]}, "tiers.0.unit_amount"),
+])
+def test_bid_numbers_past_the_bounds_are_refused_by_field(api, make, scene, change, field):
+    s, vendor = scene["solicitation"], scene["vendor"]
+    response = api(vendor).put(f"/solicitations/{s.id}/bid", json=bid_body(make, vendor) | change)
+    assert response.status_code == 422 and field in response.get_json()["errors"]
+    assert db.session.scalar(select(func.count()).select_from(BidVersion)) == 0
+
+
 def test_opt_in_versions_deadlines_and_verification(api, make, clock, scene):
     s, district = scene["solicitation"], scene["district"]
     client = api(district)
@@ -126,6 +139,9 @@ HOSTILE = [
     ({"quantity": 0, "max_unit_amount": None, "version": -1}, {"quantity", "version"}),
     ({"quantity": "500", "max_unit_amount": "12.50", "version": True}, {"quantity", "max_unit_amount", "version"}),
     ({"quantity": 5.5, "version": 0}, {"quantity"}),
+    # consortium.bounds, as on the page: no $0.00 ceiling, nothing past the columns' ranges.
+    ({"quantity": 10_000_001, "max_unit_amount": 0, "version": 0}, {"quantity", "max_unit_amount"}),
+    ({"quantity": 5, "max_unit_amount": 100_000_001, "version": 2**31}, {"max_unit_amount", "version"}),
     ({"quantity": 5, "version": 0, "district_id": 1}, {"district_id"}),
     ({}, {"quantity", "version"}),
     ([1, 2, 3], {"_request"}),
