@@ -35,7 +35,9 @@ from consortium.api.core import (
     ApiBlueprint,
     ConsortiumApi,
     IdConverter,
+    PublicIdConverter,
     id_parameter_schema,
+    public_id_parameter_schema,
 )
 from consortium.commit_point import on_refusal
 from consortium.extensions import csrf, login_manager
@@ -115,8 +117,10 @@ def init_app(app: Flask) -> None:
     )
     login_manager.request_loader(auth.user_from_token)
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["public_id"] = PublicIdConverter
     api = ConsortiumApi(app)
     api.register_converter(IdConverter, id_parameter_schema)
+    api.register_converter(PublicIdConverter, public_id_parameter_schema)
     api.register_blueprint(bp)
     for blueprint in _resources():
         api.spec.tag({"name": blueprint.tag, "description": blueprint.description})

@@ -137,6 +137,21 @@ def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
     return {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 
 
+PUBLIC_ID = "public_id"  # the converter of a bid's opaque id in a path (PublicIdConverter)
+
+
+class PublicIdConverter(BaseConverter):
+    """A bid's opaque public id (bids.models.new_public_id; 32 hex for bids made before it):
+    bids are never named by their primary key, whose sequence would count them (issue 10)."""
+
+    regex = r"[A-Za-z0-9_-]{16,32}"
+    part_isolating = True
+
+
+def public_id_parameter_schema(converter: PublicIdConverter) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^{PublicIdConverter.regex}$"}
+
+
 class ConsortiumApi(Api):
     """flask-smorest's Api without its app-wide JSON error handler: the pages keep theirs,
     and the API blueprint answers its own errors (consortium.api.errors)."""

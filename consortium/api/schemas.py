@@ -142,7 +142,8 @@ class BidVersion(ma.Schema):
 
 
 class Bid(ma.Schema):
-    id = F.Integer(required=True)
+    id = F.String(required=True, metadata={
+        "description": "Opaque (not a sequence number): GET /bids/{id} reads the bid."})
     solicitation_id = F.Integer(required=True)
     vendor = F.Nested(OrganisationRef, required=True)
     currency = F.String(required=True)

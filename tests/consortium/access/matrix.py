@@ -593,10 +593,13 @@ API_MATRIX: dict[str, dict[str, list[Case]]] = {
     "api.bids.list_own": {"GET": [Case("own bids", VENDORS)]},
     "api.bids.products": {"GET": [Case("own products", VENDORS)]},
     "api.bids.get_bid": {"GET": [
-        Case("A's bid before the deadline", {VA}, ids(bid_id="bid of A (open)"), hidden=True),
-        Case("A's bid past the deadline, unopened", {VA}, ids(bid_id="bid of A (sealed)"),
+        # Bids are named by their opaque public id (issue 10), in the API too.
+        Case("A's bid before the deadline", {VA}, lambda w: {"bid_id": w.tokens["bid of A (open)"]},
              hidden=True),
-        Case("B's opened bid", {VB, MX}, ids(bid_id="bid of B (opened)"), hidden=True),
+        Case("A's bid past the deadline, unopened", {VA},
+             lambda w: {"bid_id": w.tokens["bid of A (sealed)"]}, hidden=True),
+        Case("B's opened bid", {VB, MX}, lambda w: {"bid_id": w.tokens["bid of B (opened)"]},
+             hidden=True),
     ]},
     "api.bids.get_own": {"GET": [
         Case("own bid on the open solicitation", VENDORS, sol("open")),

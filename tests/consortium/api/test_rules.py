@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consortium.audit.models import AuditEvent
-from consortium.bids.models import BidVersion
+from consortium.bids.models import Bid, BidVersion
 from consortium.extensions import db
 from tests.consortium.procurement.helpers import opt_in_rows
 
@@ -42,6 +42,11 @@ def test_a_bid_is_sealed_to_everyone_but_its_vendor_until_opened(api, make, cloc
     assert response.status_code == 200
     bid = response.get_json()
     assert bid["versions"][0]["tiers"] == TIERS and bid["versions"][0]["nonce"]
+    # The bid is named by its opaque public id, as on the pages (issue 10), never its key.
+    row = db.session.scalars(select(Bid)).one()
+    assert bid["id"] == row.public_id and not bid["id"].isdigit()
+    assert api(vendor).get(f"/bids/{bid['id']}").get_json()["id"] == row.public_id
+    assert api(vendor).get(f"/bids/{row.id}").status_code == 404
     for role in ("manager", "rival", "district"):
         assert api(scene[role]).get(f"/bids/{bid['id']}").status_code == 404, role
     assert api(scene["rival"]).get("/bids").get_json()["total"] == 0
