@@ -100,10 +100,14 @@ class DemandCell(ma.Schema):
 
 class Momentum(ma.Schema):
     """Committed demand; outside the consortium's staff, cells of fewer than three districts
-    are withheld (null), as on the pages."""
+    are withheld (null), and while opt-ins are open seats are null but for `seats_range` (a
+    1-2-5 range, so no single district's quantity can be read by comparing two answers); exact
+    totals once opt-ins close. As on the pages."""
 
     districts = F.Integer(allow_none=True, required=True)
     seats = F.Integer(allow_none=True, required=True)
+    seats_range = F.String(allow_none=True, required=True, dump_default=None, metadata={
+        "description": "While opt-ins are open, outside the consortium: e.g. '2,000 to 5,000'."})
     by_locale = F.List(F.Nested(DemandCell), required=True)
     by_enrollment = F.List(F.Nested(DemandCell), required=True)
 

@@ -106,6 +106,12 @@ def vendor_demand(momentum: Any, final: bool = False) -> Demand:
                   seats_range=seat_range_label(momentum.seats))
 
 
+def public_demand(solicitation: Solicitation, momentum: Any) -> Demand:
+    """`momentum` of `solicitation` as the public sees it now: ranges while opt-ins are open,
+    exact totals from the deadline on (the pages, the API and the open data alike)."""
+    return vendor_demand(momentum, final=not accepts_opt_ins(solicitation, now()))
+
+
 def demand_of(solicitations: Sequence[Solicitation]) -> list[tuple[Solicitation, Demand]]:
     """Each solicitation with the aggregate demand vendors may see (no district-level data)."""
     by_id = procurement.momenta([s.id for s in solicitations])

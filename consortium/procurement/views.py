@@ -8,7 +8,7 @@ import click
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from consortium.bids.demand import MIN_CELL, vendor_demand
+from consortium.bids.demand import MIN_CELL, public_demand, vendor_demand
 from consortium.clock import now
 from consortium.commit_point import Answer, mark_field, on_refusal
 from consortium.context import current_org
@@ -102,8 +102,7 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
         solicitation=solicitation,
         tz=solicitation.consortium.timezone,
         phase=phase(solicitation, at),
-        momentum=momentum if managing else vendor_demand(
-            momentum, final=not accepts_opt_ins(solicitation, at)),
+        momentum=momentum if managing else public_demand(solicitation, momentum),
         policy_words=services.describe_policy(solicitation.policy),
         requirement_words=services.describe_requirements(solicitation.requirements),
         is_district=is_district,

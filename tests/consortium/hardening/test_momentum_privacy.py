@@ -76,3 +76,30 @@ def test_after_the_opt_in_deadline_exact_totals_are_public(client, make, clock, 
 def test_the_consortiums_managers_still_see_exact_numbers(client, login, make, crowd):
     login(client, make.manager(crowd.consortium))
     assert "3,100" in text(client.get(f"/solicitations/{crowd.id}"))
+
+
+def test_the_api_and_the_open_data_publish_momentum_by_the_same_rule(client, make, clock, crowd):
+    """Issue 9's momentum endpoint and OCDS tender follow the pages: a range while opt-ins are
+    open (no exact seats anywhere), exact totals once they closed."""
+    api, ocds = f"/api/v1/solicitations/{crowd.id}/momentum", f"/open-data/ocds/{crowd.id}.json"
+    while_open = client.get(api).get_json()
+    assert while_open["seats"] is None and while_open["seats_range"] == "2,000 to 5,000"
+    assert all(cell["seats"] is None for cell in while_open["by_locale"] + while_open["by_enrollment"])
+    assert "3,100" not in client.get(api).text and "3100" not in client.get(api).text
+    (release,) = client.get(ocds).get_json()["releases"]
+    assert "quantity" not in release["tender"]["items"][0]
+    clock.set(crowd.opt_in_deadline + timedelta(minutes=1))
+    closed = client.get(api).get_json()
+    assert closed["seats"] == 3_100 and closed["seats_range"] is None
+    (release,) = client.get(ocds).get_json()["releases"]
+    assert release["tender"]["items"][0]["quantity"] == 3_100
+
+
+def test_the_consortiums_managers_read_exact_momentum_through_the_api(app, make, crowd):
+    from consortium.accounts.tokens import create_token
+
+    manager = make.manager(crowd.consortium)
+    token = create_token(manager.user, "momentum", manager.org).plaintext
+    answer = app.test_client().get(f"/api/v1/solicitations/{crowd.id}/momentum",
+                                   headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert answer["seats"] == 3_100 and answer["seats_range"] is None
