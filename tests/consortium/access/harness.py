@@ -23,6 +23,7 @@ class Outcome:
     location: str
     changed: bool  # an audit event or a mail was written
     errors: tuple[str, ...] = ()  # messages flashed as errors (a refusal that redirects)
+    no_store: bool = False  # Cache-Control: no-store (issue 10: every signed-in answer)
 
     @property
     def redirect(self) -> bool:
@@ -80,7 +81,8 @@ class Walker:
             with client.session_transaction() as session:
                 errors = tuple(m for category, m in session.get("_flashes", []) if category == "error")
             location = response.headers.get("Location", "")
-            return Outcome(response.status_code, location, changed, errors)
+            no_store = "no-store" in response.headers.get("Cache-Control", "")
+            return Outcome(response.status_code, location, changed, errors, no_store)
         finally:
             savepoint.rollback()
             db.session.expire_all()

@@ -54,3 +54,18 @@ def test_redirects_and_errors_of_a_signed_in_user_are_not_stored_either(client, 
 def test_anonymous_public_pages_may_be_cached(client, make):
     make.consortium()
     assert not _no_store(client.get("/"))
+
+
+def test_api_answers_to_a_token_are_never_stored_but_public_documents_may_be(app, make):
+    """Issue 9's API: a token is no session, yet what it reads is someone's (their opt-ins,
+    their bids' nonces), so its answers are no-store too; the anonymous document is not."""
+    from consortium.accounts.tokens import create_token
+
+    district = make.district()
+    token = create_token(district.user, "no-store", district.org).plaintext
+    client = app.test_client()
+    for path in ("/api/v1/me", "/api/v1/opt-ins", "/api/v1/solicitations/2147483647"):
+        response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code in (200, 404), path
+        assert _no_store(response), path
+    assert not _no_store(client.get("/api/v1/openapi.json"))
