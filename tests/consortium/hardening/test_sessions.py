@@ -86,3 +86,37 @@ def test_a_deactivated_account_is_signed_out(app, client, make, login, db_sessio
     district.user.active = False
     db_session.flush()
     assert not _signed_in(client)
+
+
+def _api_me(app, token: str) -> int:
+    return app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_api_tokens_are_not_sessions_a_logout_or_password_change_keeps_them(app, make, login):
+    """Issue 9's tokens outlive session epochs: an SIS sync must not stop because its person
+    changed their password or signed out; revoking the token (or deactivating the person)
+    is what ends one."""
+    from consortium.accounts.tokens import create_token, revoke_token
+
+    district = make.district()
+    made = create_token(district.user, "SIS nightly sync", district.org)
+    browser = app.test_client()
+    login(browser, district)
+    assert _api_me(app, made.plaintext) == 200
+    browser.post("/account", data={"current": PASSWORD, "password": NEW_PASSWORD,
+                                   "confirm": NEW_PASSWORD})
+    browser.post("/logout")
+    assert not _signed_in(browser)
+    assert _api_me(app, made.plaintext) == 200
+    revoke_token(made.token)
+    assert _api_me(app, made.plaintext) == 401
+
+
+def test_a_deactivated_persons_tokens_stop_working(app, make, db_session):
+    from consortium.accounts.tokens import create_token
+
+    district = make.district()
+    token = create_token(district.user, "SIS", district.org).plaintext
+    district.user.active = False
+    db_session.flush()
+    assert _api_me(app, token) == 401
