@@ -7,49 +7,16 @@ CSV alone, as an outsider would.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from consortium.audit.models import canonical_json
 from consortium.audit.services import verify_chain
 from consortium.bids.models import Bid
 from consortium.extensions import db
+from tests.consortium.audit.helpers import export, verify_from_csv
 from tests.consortium.bids.helpers import bid_form, open_solicitation
-
-
-def _export(client) -> list[dict[str, str]]:
-    response = client.get("/audit/export.csv")
-    assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.text)))
-
-
-def _verify_from_csv(rows: list[dict[str, str]]) -> None:
-    """What an outsider can check from the export: every chain complete, linked and hashed."""
-    chains: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        chains.setdefault(row["chain"], []).append(row)
-    for name, events in chains.items():
-        events.sort(key=lambda r: int(r["seq"]))
-        assert [int(r["seq"]) for r in events] == list(range(1, len(events) + 1)), name
-        previous = "0" * 64
-        for row in events:
-            assert row["prev_hash"] == previous, (name, row["seq"])
-            payload = {
-                "at": row["at"], "action": row["action"], "object_type": row["object_type"],
-                "object_id": row["object_id"] or None, "prev_hash": row["prev_hash"],
-                "before": None if row["before"] == "" else __import__("json").loads(row["before"]),
-                "after": None if row["after"] == "" else __import__("json").loads(row["after"]),
-                "chain": row["chain"], "seq": int(row["seq"]),
-                **{k: int(row[k]) if row[k] else None
-                   for k in ("actor_user_id", "actor_org_id", "consortium_id")},
-            }
-            assert hashlib.sha256(canonical_json(payload).encode()).hexdigest() == row["hash"]
-            previous = row["hash"]
 
 
 @pytest.fixture
@@ -67,7 +34,7 @@ def market(app, make, clock, login):
 def test_before_the_deadline_the_trail_a_manager_reads_is_exactly_as_if_nobody_bid(
         market, clock):
     solicitation, product, managers, vendors = market
-    before = _export(managers)
+    before = export(managers)
     page_before = managers.get("/audit/").text
 
     assert vendors.post(f"/bids/solicitation/{solicitation.id}",
@@ -79,7 +46,7 @@ def test_before_the_deadline_the_trail_a_manager_reads_is_exactly_as_if_nobody_b
     assert managers.post("/manage/clauses/new", data={"title": "Termination",
                                                       "body": "90 days."}).status_code == 302
 
-    after = _export(managers)
+    after = export(managers)
     assert after[: len(before)] == before
     new = after[len(before):]
     assert [r["action"] for r in new] == ["clause.created"]
@@ -87,7 +54,7 @@ def test_before_the_deadline_the_trail_a_manager_reads_is_exactly_as_if_nobody_b
     assert int(new[0]["seq"]) == len(same_chain) + 1
     assert new[0]["prev_hash"] == (same_chain[-1]["hash"] if same_chain else "0" * 64)
     assert "id" not in after[0]  # no global sequence number at all
-    _verify_from_csv(after)
+    verify_from_csv(after)
     page = managers.get("/audit/").text
     assert "bid." not in page and "bid." not in page_before
     bid = db.session.scalars(select(Bid)).one()
@@ -103,13 +70,13 @@ def test_after_the_deadline_the_bid_events_appear_in_their_own_verifiable_chain(
     vendors.post(f"/bids/solicitation/{solicitation.id}", data=bid_form(product.id, [("", "11.00")]))
     clock.set(solicitation.bid_deadline + timedelta(minutes=1))
 
-    rows = _export(managers)
+    rows = export(managers)
     sealed = [r for r in rows if r["chain"] == f"bids-{solicitation.id}"]
     assert [r["action"] for r in sealed] == ["bid.submitted", "bid.withdrawn", "bid.submitted"]
     bid = db.session.scalars(select(Bid)).one()
     assert {r["object_id"] for r in sealed} == {bid.public_id}
     assert all("tiers" not in r["after"] and "nonce" not in r["after"] for r in sealed)
-    _verify_from_csv(rows)
+    verify_from_csv(rows)
     assert verify_chain() == []
     assert "bid.submitted" in managers.get("/audit/").text
 
@@ -120,7 +87,7 @@ def test_another_consortium_never_reads_the_bid_events(market, make, login, app,
     login(other, make.manager(make.consortium()))
     vendors.post(f"/bids/solicitation/{solicitation.id}", data=bid_form(product.id, [("", "12.00")]))
     clock.set(solicitation.bid_deadline + timedelta(minutes=1))
-    assert not [r for r in _export(other) if r["action"].startswith("bid.")]
+    assert not [r for r in export(other) if r["action"].startswith("bid.")]
 
 
 def test_bid_ids_in_urls_are_opaque(market, make, login, app):
@@ -137,3 +104,41 @@ def test_bid_ids_in_urls_are_opaque(market, make, login, app):
     assert vendors.get(f"/bids/{first_bid.public_id}").status_code == 200
     assert vendors.get(f"/bids/{first_bid.id}").status_code == 404
     assert vendors.get(f"/bids/{second_bid.public_id}").status_code == 404  # not theirs
+
+
+def test_bids_through_the_api_and_a_csv_upload_go_to_the_sealed_chain_like_the_pages(
+        market, make, clock, app):
+    """Issue 9's ways in (PUT/DELETE /api/v1/.../bid, the schedule upload) call the same
+    service: before the deadline the manager's trail is unchanged, after it the bid chain
+    holds every submission and withdrawal, whole and verifiable."""
+    import io
+
+    from consortium.accounts.tokens import create_token
+
+    solicitation, product, managers, vendors = market
+    before = export(managers)
+    token = create_token(product.vendor.memberships[0].user, "ERP", product.vendor).plaintext
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    path = f"/api/v1/solicitations/{solicitation.id}/bid"
+    body = {"product_id": product.id, "tiers_mode": "volume", "capacity": None,
+            "tiers": [{"up_to": None, "unit_amount": 1200}]}
+    assert api.put(path, json=body, headers=headers).status_code == 200
+    clock.advance(minutes=5)
+    assert api.delete(path, headers=headers).status_code == 200
+    clock.advance(minutes=5)
+    upload = vendors.post(f"/bids/solicitation/{solicitation.id}/schedule", data={
+        "upload-product": str(product.id), "upload-tiers_mode": "volume", "upload-submit": "y",
+        "upload-file": (io.BytesIO(b"up_to,unit_price\n,11.00\n"), "tiers.csv")},
+        content_type="multipart/form-data")
+    assert upload.status_code == 302
+    assert export(managers) == before  # not even that anybody bid
+
+    clock.set(solicitation.bid_deadline + timedelta(minutes=1))
+    rows = export(managers)
+    sealed = [r for r in rows if r["chain"] == f"bids-{solicitation.id}"]
+    assert [r["action"] for r in sealed] == ["bid.submitted", "bid.withdrawn", "bid.submitted"]
+    assert {r["object_id"] for r in sealed} == {db.session.scalars(select(Bid)).one().public_id}
+    assert not [r for r in rows if r["action"].startswith("bid.") and r["chain"] != f"bids-{solicitation.id}"]
+    verify_from_csv(rows)
+    assert verify_chain() == []
