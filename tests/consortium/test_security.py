@@ -97,7 +97,7 @@ def _sample_url(rule) -> str:
     from werkzeug.routing import AnyConverter
     from werkzeug.routing.converters import NumberConverter
 
-    from consortium.api.core import IdConverter
+    from consortium.api.core import IdConverter, PublicIdConverter
 
     values = {}
     for name in rule.arguments:
@@ -106,6 +106,8 @@ def _sample_url(rule) -> str:
             values[name] = 1
         elif isinstance(converter, AnyConverter):
             values[name] = sorted(converter.items)[0]
+        elif isinstance(converter, PublicIdConverter):  # a bid's opaque id (16-32 characters)
+            values[name] = "x" * 22
         else:
             values[name] = "x"
     return rule.build(values, append_unknown=False)[1]
