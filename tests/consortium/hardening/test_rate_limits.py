@@ -133,3 +133,26 @@ def test_a_new_registration_is_made_by_its_confirmation_link(app, client, make):
     assert client.post(link).status_code == 302  # used: nothing more is made
     assert db.session.scalar(select(func.count(Organisation.id))
                              .where(Organisation.name == "Maple Valley SD 12")) == 1
+
+
+def test_the_api_limit_is_the_same_limiter_counting_apart_from_sign_ins(app, make):
+    """Issue 9's per-token limit and issue 10's sign-in back-off share one limiter (and its
+    storage, so `limiter.reset()` isolates tests of both) but never each other's counts."""
+    from consortium.accounts.tokens import create_token
+
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    district = make.district()
+    token = create_token(district.user, "SIS", district.org).plaintext
+    browser, system = app.test_client(), app.test_client()
+    for _ in range(5):
+        _login(browser, district.email, "guess guess guess", ATTACKER)
+    assert _login(browser, district.email, PASSWORD, ATTACKER).status_code == 429
+
+    def me() -> int:
+        return system.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"},
+                          environ_base={"REMOTE_ADDR": ATTACKER}).status_code
+
+    assert [me(), me(), me()] == [200, 200, 429]  # the sign-in failures did not count here
+    limiter.reset()
+    assert me() == 200
+    assert _login(browser, district.email, PASSWORD, ATTACKER).status_code == 302
