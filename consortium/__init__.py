@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
+from consortium import urls
 from consortium.config import INSTANCE_DIR, Settings, resource_dir
 
 DOMAINS = (
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _ensure_sqlite_dir(settings)
 
     _init_extensions(app)
+    urls.init_app(app)  # before the blueprints: their <int:...> routes are bounded
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -47,27 +49,28 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from consortium import commit_point, policy, security
+    from consortium import commit_point, policy, public_cache, security
     from consortium.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
-    limiter.init_app(app)
 
     from consortium.accounts.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        return User.from_session_id(session_id)
 
     security.init_app(app)
     app.before_request(policy.default_deny)
     commit_point.init_app(app)  # commits or rolls back every request, after its view
+    public_cache.init_app(app)  # public pages for cookieless visitors, invalidated by commits
 
 
 def _register_blueprints(app: Flask) -> None:

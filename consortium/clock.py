@@ -20,6 +20,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def is_frozen() -> bool:
+    """Whether a test froze the clock (then the database's clock is not asked either)."""
+    return _frozen is not None
+
+
 def freeze(at: datetime) -> None:
     """Stop the clock at `at` (aware) until `unfreeze()`."""
     global _frozen

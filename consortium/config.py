@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
@@ -27,7 +28,32 @@ def resource_dir(name: str) -> Path:
     """
     installed = PACKAGE_DIR / name
     return installed if installed.is_dir() else PROJECT_ROOT / name
-DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_secret_key(directory: Path) -> str:
+    """The random key of this instance (made once, file mode 0600), for runs without SECRET_KEY.
+
+    A key written in the source would let anyone sign a session for any user; a fresh key per
+    start would sign everyone out at each restart. So: random once, kept beside the database.
+    """
+    path = directory / SECRET_KEY_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    directory.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    try:
+        # O_EXCL: two processes starting at once agree on the first key written.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
 
 
 class ConfigError(RuntimeError):
@@ -51,8 +77,14 @@ class Settings:
     timezone: str = "America/Chicago"
     session_cookie_secure: bool = False
     csrf_enabled: bool = True
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
+    # Flask-Limiter limit strings. Failed sign-ins count per (email, client address) in
+    # stacked windows: each one exhausted makes the wait longer (back-off), and only that
+    # address waits, so nobody can lock someone else out.
+    login_limit_per_account: str = "5 per minute; 20 per hour; 100 per day"
+    login_limit_per_address: str = "30 per minute; 300 per hour"
+    reset_limit_per_account: str = "3 per hour"
+    reset_limit_per_address: str = "10 per hour"
+    registration_limit_per_address: str = "10 per hour; 50 per day"
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
@@ -66,6 +98,8 @@ class Settings:
     stripe_api_base: str | None = None
     base_url: str = "http://127.0.0.1:5000"
     trusted_proxies: int = 0
+    # Public pages as cookieless visitors see them, cached per worker (consortium.public_cache).
+    public_cache: bool = True
     jobs_mode: str | None = None  # "sync" | "thread" | "rq"; None: rq when REDIS_URL, else thread
     api_rate_limit: str = "300 per minute"  # per API token (anonymous API calls: per address)
 
@@ -78,7 +112,7 @@ class Settings:
         if not secret_key:
             if production:
                 raise ConfigError("SECRET_KEY must be set in production")
-            secret_key = DEV_SECRET_KEY
+            secret_key = instance_secret_key(INSTANCE_DIR)
         settings = cls(
             database_url=env.get("DATABASE_URL")
             or f"sqlite:///{INSTANCE_DIR / 'consortium.sqlite'}",
@@ -111,10 +145,8 @@ class Settings:
         return replace(self, **changes).validated()
 
     def validated(self) -> Settings:
-        if self.production and (not self.secret_key or self.secret_key == DEV_SECRET_KEY):
+        if self.production and not self.secret_key:
             raise ConfigError("SECRET_KEY must be set in production")
-        if self.login_max_failures < 1 or self.login_window_minutes < 1:
-            raise ConfigError("login rate limit must be positive")
         if self.stripe_api_base is not None and not self.stripe_api_base.startswith(
             "https://" if self.production else ("https://", "http://")
         ):
@@ -141,6 +173,7 @@ class Settings:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
             "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
             "PREFERRED_URL_SCHEME": "https" if self.production else "http",
             "WTF_CSRF_ENABLED": self.csrf_enabled,
             "WTF_CSRF_TIME_LIMIT": None,

@@ -10,8 +10,9 @@ import sqlite3
 from datetime import UTC, datetime
 from enum import Enum
 
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -35,14 +36,22 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-# Primary keys are 32-bit integers: a larger id names nothing (and PostgreSQL refuses to
-# compare one with an integer column), so loaders answer 404 for it before any query.
-MAX_KEY = 2**31 - 1
-
-
 def utcnow() -> datetime:
     """Column default for timestamps: the server clock, aware UTC."""
     return clock.now()
+
+
+def database_now(session) -> datetime:
+    """The time by the database's clock, for deadlines decided under a row lock.
+
+    Web workers on several machines may disagree by a second; the one database does not, so
+    a deadline burst is cut at one instant for everyone. PostgreSQL's clock_timestamp() is
+    the real time of the call (after the lock was granted). SQLite, and frozen test clocks,
+    use `clock.now()`.
+    """
+    if clock.is_frozen() or session.get_bind().dialect.name != "postgresql":
+        return clock.now()
+    return session.execute(text("SELECT clock_timestamp()")).scalar_one().astimezone(UTC)
 
 
 class TZDateTime(TypeDecorator[datetime]):
@@ -78,7 +87,8 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # A writer waits for the one before it (up to 30 s) rather than failing at once.
+        cursor.execute("PRAGMA busy_timeout=30000")
         # WAL: readers do not block the writer (threaded dev server, browser tests).
         if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -88,7 +98,19 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    """Whether this transaction may write: everything but a GET (HEAD, OPTIONS) request.
+
+    SQLite serialises writers. A deferred BEGIN reads first and asks for the write lock
+    later; if another writer committed in between, SQLite answers "database is locked" at
+    once (its snapshot is stale: waiting cannot help, so busy_timeout does not wait). BEGIN
+    IMMEDIATE takes the write lock first and waits its turn, so a second user waits a few
+    milliseconds instead of getting a 500. Readers (GET) still never block, thanks to WAL.
+    """
+    return not (has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"))
 
 
 def str_enum(enum_cls: type[Enum], length: int = 20) -> SAEnum:
@@ -106,7 +128,6 @@ def str_enum(enum_cls: type[Enum], length: int = 20) -> SAEnum:
 MODEL_MODULES = (
     "consortium.accounts.models",
     "consortium.accounts.tokens",
-    "consortium.security",
     "consortium.audit.models",
     "consortium.notifications.models",
     "consortium.procurement.models",

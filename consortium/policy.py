@@ -325,3 +325,9 @@ def can_revoke_token(user: Viewer, token: ApiToken) -> bool:
     """A personal API token is its person's alone: only they list and revoke it."""
     signed_in = _user(user)
     return signed_in is not None and token.user_id == signed_in.id
+
+
+# --- hardening (issue 10) ---
+
+# A registration is finished from the link mailed to its address, before anyone can sign in.
+PUBLIC_ENDPOINTS.update({"accounts.confirm_registration"})

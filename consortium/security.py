@@ -1,20 +1,17 @@
-"""Password hashing (argon2), the login rate limit and the security headers."""
+"""Password hashing (argon2), the security headers and what signed-in responses may not do.
+
+Rate limits (sign-in back-off, password resets, registration) are Flask-Limiter's
+(`consortium.extensions.limiter`), declared on the views."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, current_app
-from sqlalchemy import Boolean, Index, String, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column
-
-from consortium.clock import now
-from consortium.db import TZDateTime, utcnow
-from consortium.extensions import db
+from flask import Flask, Response, current_app, g, session
+from flask_login import AnonymousUserMixin
 
 _HASHER = PasswordHasher()
 # Tests hash hundreds of passwords; the scheme is the same, only the cost is lower.
@@ -57,72 +54,6 @@ def burn_time(password: str) -> None:
     verify_password(_dummy_hash(), password)
 
 
-class LoginAttempt(db.Model):
-    """One sign-in attempt; kept in the database so every worker sees the same count."""
-
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_ip_at", "email", "ip", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str] = mapped_column(String(64))
-    success: Mapped[bool] = mapped_column(Boolean, default=False)
-    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-
-
-class RateLimited(Exception):
-    """Too many failed sign-ins for this email from this address."""
-
-    def __init__(self, retry_after: timedelta) -> None:
-        super().__init__("too many failed sign-in attempts")
-        self.retry_after = retry_after
-
-    @property
-    def minutes(self) -> int:
-        return max(1, int(self.retry_after.total_seconds() // 60) + 1)
-
-
-def _window() -> tuple[int, timedelta]:
-    settings = current_app.config["SETTINGS"]
-    return settings.login_max_failures, timedelta(minutes=settings.login_window_minutes)
-
-
-def check_login_allowed(email: str, ip: str) -> None:
-    """Raise RateLimited after too many recent failures for (email, ip) since the last success."""
-    limit, window = _window()
-    since = now() - window
-    last_success = db.session.execute(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.success.is_(True)
-        )
-    ).scalar_one_or_none()
-    if last_success is not None and last_success > since:
-        since = last_success
-    failures = db.session.execute(
-        select(LoginAttempt.at)
-        .where(
-            LoginAttempt.email == email,
-            LoginAttempt.ip == ip,
-            LoginAttempt.success.is_(False),
-            LoginAttempt.at > since,
-        )
-        .order_by(LoginAttempt.at)
-    ).scalars().all()
-    if len(failures) >= limit:
-        oldest_counted = failures[-limit]
-        raise RateLimited(oldest_counted + window - now())
-
-
-def record_login_attempt(email: str, ip: str, *, success: bool) -> None:
-    """Keep the attempt; forget this pair's attempts older than a day (the table stays small)."""
-    db.session.execute(
-        delete(LoginAttempt).where(
-            LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.at < now() - timedelta(days=1)
-        )
-    )
-    db.session.add(LoginAttempt(email=email, ip=ip, success=success, at=now()))
-
-
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -150,8 +81,29 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def current_user_loaded() -> bool:
+    """Whether Flask-Login already loaded a signed-in user in this request (no query)."""
+    user = g.get("_login_user")
+    return user is not None and not isinstance(user, AnonymousUserMixin)
+
+
+def no_store_when_signed_in(response: Response) -> Response:
+    """after_request: nothing a signed-in person receives may be kept by a browser or proxy.
+
+    Receipts carry a bid's nonce, exports carry every opt-in: a shared computer's cache or a
+    proxy must not hand them to the next person. One hook, so no page can forget it.
+    """
+    # The session says who signed in; asking `current_user` here would reload the user from a
+    # session the commit point has just rolled back (a query on every page).
+    if "_user_id" in session or current_user_loaded():
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
+    app.after_request(no_store_when_signed_in)
     proxies = app.config["SETTINGS"].trusted_proxies
     if proxies:
         # Behind N reverse proxies: take the client address and scheme from their headers,

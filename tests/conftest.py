@@ -140,6 +140,7 @@ def settings() -> Settings:
         csrf_enabled=False,
         redis_url=None,
         smtp_host=None,
+        public_cache=False,  # each test reads its own uncommitted data (hardening tests turn it on)
     )
 
 
@@ -179,6 +180,9 @@ def app(_app: Flask) -> Iterator[Flask]:
     `app.config` changes made by a test are undone afterwards too.
     """
     saved_config = dict(_app.config)
+    from consortium.extensions import limiter
+
+    limiter.reset()  # rate limits are per test: one test's sign-ins never slow another's
     with _app.app_context():
         engines = db._app_engines[_app]  # Flask-SQLAlchemy 3.1 internals: bind sessions to one connection
         engine = engines[None]

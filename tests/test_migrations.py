@@ -79,3 +79,38 @@ def test_upgrade_head_matches_the_models_and_down_up_works(migration_app, databa
         assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
     upgrade(directory=directory)
     assert _differences() == []
+
+
+def _revisions() -> list:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    return list(ScriptDirectory.from_config(config).walk_revisions())  # head first
+
+
+def test_the_revisions_are_one_line_in_the_order_of_their_files():
+    """The integrator's re-chaining: one head, each issue's revision after the one before,
+    and the files' dated names sort in the same order (the newest last)."""
+    revisions = _revisions()
+    assert [r.revision for r in reversed(revisions)] == [
+        "f0b096e3f59a", "i8_payments", "i9_api_tokens", "i10_hardening"]
+    assert all(isinstance(r.down_revision, str | None) for r in revisions)  # no merge points
+    by_file = sorted(revisions, key=lambda r: Path(r.path).name)
+    assert [r.revision for r in by_file] == [r.revision for r in reversed(revisions)]
+
+
+def test_each_revision_goes_down_and_up_again_on_its_own(migration_app):
+    from flask_migrate import downgrade, upgrade
+
+    directory = str(PROJECT_ROOT / "migrations")
+    upgrade(directory=directory)
+    for _revision in _revisions():  # from the head down: undo, redo, undo
+        downgrade(directory=directory, revision="-1")
+        upgrade(directory=directory, revision="+1")
+        downgrade(directory=directory, revision="-1")
+    with db.engine.connect() as conn:
+        assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
+    upgrade(directory=directory)
+    assert _differences() == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -32,6 +31,8 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from consortium.accounts.models import ACCESSIBILITY_LEVELS, CERTIFICATIONS, LOCALES
+from consortium.bounds import MAX_BROADBAND_MBPS, MAX_ENROLLMENT, MAX_SCHOOLS
+from consortium.forms import AppForm
 
 US_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]
 PROVINCES = ["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"]
@@ -53,7 +54,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     # No format check here: any existing account must be able to sign in.
     email = EmailField("Email", validators=[DataRequired(message="Enter your email."), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")])
@@ -61,7 +62,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AppForm):
     kind = RadioField(
         "Your organisation is a",
         choices=options([("district", "School district"), ("vendor", "Vendor")]),
@@ -97,7 +98,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class DistrictProfileForm(FlaskForm):
+class DistrictProfileForm(AppForm):
     nces_id = StringField(
         "NCES or provincial id",
         validators=[
@@ -115,21 +116,22 @@ class DistrictProfileForm(FlaskForm):
         "Enrollment (students)",
         validators=[
             InputRequired(message="Enter the number of students."),
-            NumberRange(min=1, max=2_000_000, message="Enter a number from 1 to 2,000,000."),
+            NumberRange(min=1, max=MAX_ENROLLMENT, message=f"Enter a number from 1 to {MAX_ENROLLMENT:,}."),
         ],
     )
     schools = IntegerField(
         "Number of schools",
         validators=[
             InputRequired(message="Enter the number of schools."),
-            NumberRange(min=1, max=5_000, message="Enter a number from 1 to 5,000."),
+            NumberRange(min=1, max=MAX_SCHOOLS, message=f"Enter a number from 1 to {MAX_SCHOOLS:,}."),
         ],
     )
     broadband_mbps = IntegerField(
         "Internet bandwidth (Mbps)",
         validators=[
             Optional(),
-            NumberRange(min=0, max=10_000_000, message="Enter a number from 0 to 10,000,000."),
+            NumberRange(min=0, max=MAX_BROADBAND_MBPS,
+                        message=f"Enter a number from 0 to {MAX_BROADBAND_MBPS:,}."),
         ],
         description="Total internet access bandwidth of the district.",
     )
@@ -145,7 +147,7 @@ class DistrictProfileForm(FlaskForm):
     )
 
 
-class VendorProfileForm(FlaskForm):
+class VendorProfileForm(AppForm):
     dpa_states = MultiCheckboxField(
         "States and provinces with a signed data-privacy agreement",
         choices=REGION_CHOICES,
@@ -165,17 +167,17 @@ class VendorProfileForm(FlaskForm):
     )
 
 
-class SwitchOrgForm(FlaskForm):
+class SwitchOrgForm(AppForm):
     organisation_id = SelectField("Acting for", coerce=int)
 
 
-class JoinConsortiumForm(FlaskForm):
+class JoinConsortiumForm(AppForm):
     consortium_id = SelectField(
         "Consortium", coerce=int, validators=[InputRequired(message="Choose a consortium.")]
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     decision = RadioField(
         "Decision",
         choices=options([("verified", "Verify"), ("rejected", "Reject")]),
@@ -184,7 +186,7 @@ class DecisionForm(FlaskForm):
     note = TextAreaField("Note to the organisation", validators=[Optional(), Length(max=500)])
 
 
-class AddOrganisationForm(FlaskForm):
+class AddOrganisationForm(AppForm):
     """A signed-in person registers another district or vendor."""
 
     kind = RegisterForm.kind
@@ -192,16 +194,16 @@ class AddOrganisationForm(FlaskForm):
     consortium_id = RegisterForm.consortium_id
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(AppForm):
     email = EmailField("Email", validators=[DataRequired(message="Enter your email."), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AppForm):
     password = RegisterForm.password
     confirm = RegisterForm.confirm
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(AppForm):
     email = EmailField(
         "Email", validators=[DataRequired(message="Enter their email."), Email(), Length(max=254)]
     )
@@ -213,7 +215,7 @@ class AddMemberForm(FlaskForm):
     )
 
 
-class DistrictImportForm(FlaskForm):
+class DistrictImportForm(AppForm):
     file = FileField(
         "CSV file",
         validators=[
@@ -227,7 +229,7 @@ class DistrictImportForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     current = PasswordField(
         "Current password", validators=[DataRequired(message="Enter your current password.")]
     )
@@ -235,7 +237,7 @@ class ChangePasswordForm(FlaskForm):
     confirm = RegisterForm.confirm
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(AppForm):
     """A new personal API token: what will use it, and which organisation it acts for."""
 
     name = StringField(
@@ -244,3 +246,7 @@ class ApiTokenForm(FlaskForm):
         description="For example: SIS nightly sync. You can revoke it any time.",
     )
     organisation_id = SelectField("Acts for", coerce=int)
+
+
+class ConfirmForm(AppForm):
+    """A button that answers something (accept, decline): only the CSRF token."""

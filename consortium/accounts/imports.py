@@ -25,6 +25,7 @@ from consortium.accounts.models import (
     User,
 )
 from consortium.audit.services import record
+from consortium.bounds import MAX_BROADBAND_MBPS, MAX_ENROLLMENT, MAX_SCHOOLS
 from consortium.clock import now
 from consortium.extensions import db
 
@@ -107,19 +108,23 @@ def _locale(value: str) -> str | None:
     return LOCALE_WORDS.get(word) or LOCALE_WORDS.get(value.lower())
 
 
-def _int(value: str, *, minimum: int) -> int | None:
+def _int(value: str, *, minimum: int, maximum: int) -> int | None:
     value = value.strip().replace(",", "")
     if not value:
         return None
+    if len(value) > 20:
+        raise ValueError("not a whole number")
     try:
         number = int(value)
     except ValueError:
         try:
-            number = int(float(value))
-        except ValueError:
+            number = int(float(value))  # "1240.0" from a spreadsheet
+        except (ValueError, OverflowError):  # nan, inf, 1e400
             raise ValueError("not a whole number") from None
     if number < minimum:
         raise ValueError(f"must be at least {minimum}")
+    if number > maximum:
+        raise ValueError(f"must be at most {maximum:,}")
     return number
 
 
@@ -162,9 +167,10 @@ def parse(text: str) -> tuple[list[DistrictRow], list[RowError]]:
         if state not in REGIONS:
             row_errors.append(RowError(line, columns["state"], f"unknown state or province {state!r}"))
         values: dict[str, int | None] = {}
-        for key, minimum in (("enrollment", 1), ("schools", 1), ("broadband_mbps", 0)):
+        for key, minimum, maximum in (("enrollment", 1, MAX_ENROLLMENT), ("schools", 1, MAX_SCHOOLS),
+                                      ("broadband_mbps", 0, MAX_BROADBAND_MBPS)):
             try:
-                values[key] = _int(cell(key), minimum=minimum)
+                values[key] = _int(cell(key), minimum=minimum, maximum=maximum)
             except ValueError as exc:
                 row_errors.append(RowError(line, columns[key] or key, str(exc)))
                 values[key] = None
@@ -173,6 +179,8 @@ def parse(text: str) -> tuple[list[DistrictRow], list[RowError]]:
         locale = _locale(cell("locale"))
         if cell("locale") and locale is None:
             row_errors.append(RowError(line, columns["locale"], "use an NCES locale code (11-43) or rural/town/suburban/urban"))
+        if len(cell("sis")) > 80:
+            row_errors.append(RowError(line, columns["sis"], "at most 80 characters"))
         if row_errors:
             errors.extend(row_errors)
             continue

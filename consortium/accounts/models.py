@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consortium.bounds import MAX_BROADBAND_MBPS, MAX_ENROLLMENT, MAX_SCHOOLS
 from consortium.db import TZDateTime, str_enum, utcnow
 from consortium.extensions import db
 
@@ -57,6 +58,9 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on logout and on every password change: each session (and remember-me cookie)
+    # carries the epoch it was signed in at, and one from an older epoch no longer loads.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -66,6 +70,30 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie keep: the id and the session epoch."""
+        return f"{self.id}.{self.session_epoch or 0}"
+
+    @classmethod
+    def from_session_id(cls, session_id: str) -> User | None:
+        """The active user a session's `get_id()` names, if that session is still current."""
+        user_id, _, epoch = session_id.partition(".")
+        if not (user_id.isdigit() and epoch.isdigit() and len(user_id) < 10 and len(epoch) < 10):
+            return None
+        # Every page asks who acts for which organisation next: one query for all of it.
+        from sqlalchemy.orm import joinedload
+
+        user = db.session.get(cls, int(user_id), options=[
+            joinedload(cls.memberships).joinedload(Membership.organisation)
+            .joinedload(Organisation.district_profile)])
+        if user is None or not user.active or (user.session_epoch or 0) != int(epoch):
+            return None
+        return user
+
+    def end_sessions(self) -> None:
+        """Sign this person out everywhere: every session and cookie of an older epoch dies."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def membership_in(self, org: Organisation | int | None) -> Membership | None:
         org_id = org.id if isinstance(org, Organisation) else org
@@ -160,6 +188,9 @@ class DistrictProfile(db.Model):
         CheckConstraint("enrollment IS NULL OR enrollment >= 0", name="enrollment_nonneg"),
         CheckConstraint("schools IS NULL OR schools >= 0", name="schools_nonneg"),
         CheckConstraint("broadband_mbps IS NULL OR broadband_mbps >= 0", name="broadband_nonneg"),
+        CheckConstraint(f"enrollment <= {MAX_ENROLLMENT}", name="enrollment_max"),
+        CheckConstraint(f"schools <= {MAX_SCHOOLS}", name="schools_max"),
+        CheckConstraint(f"broadband_mbps <= {MAX_BROADBAND_MBPS}", name="broadband_max"),
         CheckConstraint(
             "locale IS NULL OR locale IN ('rural', 'town', 'suburban', 'urban')", name="locale"
         ),
@@ -266,3 +297,47 @@ class Affiliation(db.Model):
     @property
     def is_verified(self) -> bool:
         return self.status == AffiliationStatus.verified
+
+
+class InvitationStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+
+
+class Invitation(db.Model):
+    """An organisation asking an existing person to join it; nothing changes until they accept.
+
+    Adding someone's account to an organisation without their word would let any admin put a
+    stranger's personal mail and standing under their organisation. The invitee accepts or
+    declines from a link in their own mail, signed in as themselves.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'accepted', 'declined')", name="status"),
+        CheckConstraint("role IN ('member', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The link's key: random, so invitations cannot be guessed or counted.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.member)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[InvitationStatus] = mapped_column(
+        str_enum(InvitationStatus), default=InvitationStatus.pending
+    )
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == InvitationStatus.pending

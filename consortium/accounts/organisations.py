@@ -8,8 +8,10 @@ import unicodedata
 from sqlalchemy import select
 
 from consortium import security
+from consortium.accounts.invitations import invite
 from consortium.accounts.models import (
     DistrictProfile,
+    Invitation,
     Membership,
     Organisation,
     OrgKind,
@@ -100,26 +102,27 @@ def update_vendor_profile(org: Organisation, **values) -> VendorProfile:
 # ---- people ----
 
 
-def add_member(org: Organisation, email: str, name: str, role: Role | str) -> tuple[Membership, bool]:
-    """Add a person to `org`; creates their account (no usable password) when new.
+def add_member(
+    org: Organisation, email: str, name: str, role: Role | str, *, by: User | None = None
+) -> tuple[Membership | None, Invitation | None]:
+    """Add a person to `org`: a new person at once (an account with no usable password, they
+    choose one by link); an existing person is invited and joins only once they accept.
 
-    Returns the membership and whether the account was created (then they need an invitation).
+    Returns (membership, None) for a new person, (None, invitation) for an existing one.
     """
     email = normalise_email(email)
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-    created = user is None
-    if created:
-        user = User(name=name.strip() or email, email=email, password_hash=security.unusable_password())
-        db.session.add(user)
-    elif user.membership_in(org) is not None:
-        raise DomainError(f"{email} is already a member.", field="email")
+    if user is not None:
+        return None, invite(org, user, role, by)
+    user = User(name=name.strip() or email, email=email, password_hash=security.unusable_password())
+    db.session.add(user)
     membership = Membership(user=user, organisation=org, role=Role(role))
     db.session.add(membership)
     db.session.flush()
     record("membership.added", membership, before=None,
            after={"email": email, "role": Role(role), "organisation_id": org.id},
            consortium_id=org.id if org.is_consortium else None)
-    return membership, created
+    return membership, None
 
 
 def remove_member(membership: Membership) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, session, url_for
+from flask import current_app, request, session, url_for
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -17,17 +17,15 @@ from consortium.extensions import db
 from consortium.notifications.services import notify
 
 
-def authenticate(email: str, password: str, ip: str) -> User:
-    """The user for these credentials; records the attempt. Raises RateLimited or DomainError."""
+def authenticate(email: str, password: str) -> User:
+    """The user for these credentials, or DomainError (the view's limiter counts failures)."""
     email = normalise_email(email)
-    security.check_login_allowed(email, ip)
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     if user is None:
         security.burn_time(password)
         ok = False
     else:
         ok = security.verify_password(user.password_hash, password) and user.is_active
-    security.record_login_attempt(email, ip, success=ok)
     if not ok or user is None:
         raise DomainError("Email or password is not right.", field="password")
     if security.needs_rehash(user.password_hash):
@@ -40,7 +38,10 @@ def sign_in(user: User, *, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
-def sign_out() -> None:
+def sign_out(user: User | None) -> None:
+    """Sign out here and on every other device (sessions and remember-me cookies)."""
+    if user is not None and user.is_authenticated:
+        user.end_sessions()
     logout_user()
     session.clear()
 
@@ -102,6 +103,9 @@ def change_password(user: User, current: str, new: str) -> None:
     if not security.verify_password(user.password_hash, current):
         raise DomainError("That is not your current password.", field="current")
     set_password(user, new)
+    # This session goes on under the new epoch; every other one ended with the change.
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered, fresh=True)
     notify(
         user.email,
         "Your password was changed",
@@ -112,5 +116,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password; whoever knew the old one is signed out everywhere."""
     user.password_hash = security.hash_password(password)
+    user.end_sessions()
     record("user.password_set", user, before=None, after={"user_id": user.id})

@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from consortium import context, policy, security
-from consortium.accounts import affiliations, imports, organisations, registration, signin, tokens
+from consortium import context, policy
+from consortium.accounts import (
+    affiliations,
+    imports,
+    invitations,
+    organisations,
+    registration,
+    signin,
+    tokens,
+)
 from consortium.accounts.forms import (
     AddMemberForm,
     AddOrganisationForm,
     ApiTokenForm,
     ChangePasswordForm,
+    ConfirmForm,
     DecisionForm,
     DistrictImportForm,
     DistrictProfileForm,
@@ -34,10 +53,8 @@ from consortium.accounts.models import (
     OrgKind,
 )
 from consortium.commit_point import Answer, flash_and_redirect, mark_field, on_refusal
-from consortium.db import MAX_KEY
 from consortium.errors import DomainError
-from consortium.extensions import db
-from consortium.transaction import commit_now
+from consortium.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 
@@ -52,9 +69,26 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _client_ip() -> str:
-    # Behind a proxy, wrap the app in werkzeug's ProxyFix so remote_addr is the client's.
-    return request.remote_addr or "unknown"
+def _limit(name: str):
+    """A limit string from the settings, read per request (each app may set its own)."""
+    return lambda: getattr(current_app.config["SETTINGS"], name)
+
+
+def _email_and_address() -> str:
+    """Key of the per-account limits: the email typed and the client's address (after ProxyFix).
+
+    Keyed on the email alone, anyone could lock a victim out by failing on purpose; with the
+    address too, only the failing client waits.
+    """
+    email = str(request.form.get("email", "")).strip().lower()[:254]
+    return f"{email}|{request.remote_addr or 'unknown'}"
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302  # a success (or a reset link sent) redirects
+
+
+TOO_MANY = "Too many attempts from your address. For your security, wait a little and try again."
 
 
 def _show(form, error: DomainError) -> None:
@@ -74,6 +108,9 @@ def _refused_form(template: str, form, **context) -> Answer:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("login_limit_per_account"), key_func=_email_and_address, methods=["POST"],
+               deduct_when=_failed, error_message=TOO_MANY)
+@limiter.limit(_limit("login_limit_per_address"), methods=["POST"], error_message=TOO_MANY)
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("main.home"))
@@ -81,16 +118,8 @@ def login():
     if not form.validate_on_submit():
         return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
     try:
-        user = signin.authenticate(form.email.data, form.password.data, _client_ip())
-    except security.RateLimited as exc:
-        message = (
-            f"Too many failed sign-in attempts for {form.email.data}. "
-            f"For your security, try again in {exc.minutes} minutes."
-        )
-        response = render_template("errors/429.html", message=message), 429
-        return response[0], 429, {"Retry-After": str(int(exc.retry_after.total_seconds()) + 1)}
+        user = signin.authenticate(form.email.data, form.password.data)
     except DomainError as error:
-        commit_now()  # keep the failed attempt: it counts towards the limit
         _show(form, error)
         return render_template("accounts/login.html", form=form), 400
     signin.sign_in(user, remember=form.remember.data)
@@ -100,12 +129,14 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    signin.sign_out()
+    signin.sign_out(current_user)
     flash("You are signed out.", "info")
     return redirect(url_for("main.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_limit("registration_limit_per_address"), methods=["POST"], error_message=TOO_MANY,
+               exempt_when=lambda: current_user.is_authenticated)
 def register():
     if current_user.is_authenticated:
         return _add_organisation()
@@ -116,7 +147,7 @@ def register():
     if not form.validate_on_submit():
         return render_template("accounts/register.html", form=form), 400 if form.is_submitted() else 200
     on_refusal(_refused_form("accounts/register.html", form))
-    user = registration.register(
+    registration.register(
         registration.Registration(
             kind=OrgKind(form.kind.data),
             organisation_name=form.organisation_name.data,
@@ -126,7 +157,29 @@ def register():
             password=form.password.data,
         )
     )
-    signin.sign_in(user)
+    # The same answer whether or not the email has an account: the mail tells which.
+    flash(
+        f"Check the inbox of {form.email.data.strip()}: a message there tells you how to finish "
+        "(the link works for 48 hours).",
+        "info",
+    )
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    """The link of a registration mail: confirming makes the organisation and signs in."""
+    pending = registration.pending_for(token)
+    if pending is None:
+        flash("That link has expired or was already used. Register again, or sign in.", "error")
+        return redirect(url_for("accounts.login"))
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm.html", pending=pending, form=form)
+    on_refusal(flash_and_redirect(url_for("accounts.register")))
+    org = registration.confirm(pending)
+    signin.sign_in(pending.user)
+    context.switch_org(pending.user, org.id)
     flash(
         "Your organisation is registered. Complete its profile; a consortium manager will verify it "
         "before you can opt in or bid.",
@@ -154,6 +207,9 @@ def _add_organisation():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_limit("reset_limit_per_account"), key_func=_email_and_address, methods=["POST"],
+               error_message=TOO_MANY)
+@limiter.limit(_limit("reset_limit_per_address"), methods=["POST"], error_message=TOO_MANY)
 def forgot_password():
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
@@ -188,7 +244,9 @@ def account():
     if request.method == "POST":
         if form.validate_on_submit():
             on_refusal(_refused_form("accounts/account.html", form, **_token_page()))
-            signin.change_password(current_user, form.current.data, form.password.data)
+            signin.change_password(
+                current_user._get_current_object(), form.current.data, form.password.data
+            )
             flash("Your password is changed.", "success")
             return redirect(url_for("accounts.account"))
         return render_template("accounts/account.html", form=form, **_token_page()), 400
@@ -233,7 +291,7 @@ def create_token():
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
-    token = db.session.get(tokens.ApiToken, token_id) if token_id <= MAX_KEY else None
+    token = db.session.get(tokens.ApiToken, token_id)  # <int:> is bounded (urls.py)
     # Someone else's token does not exist as far as this person can tell.
     policy.require(token is not None and policy.can_revoke_token(current_user, token),
                    not_found=True)
@@ -250,22 +308,52 @@ def members():
     if request.method == "POST":
         policy.require(editable)
         if form.validate_on_submit():
-            on_refusal(
-                _refused_form("accounts/members.html", form, org=org, editable=editable)
+            on_refusal(_refused_form("accounts/members.html", form, org=org, editable=editable,
+                                     invitations=invitations.pending_invitations(org)))
+            membership, invitation = organisations.add_member(
+                org, form.email.data, form.name.data, form.role.data, by=current_user
             )
-            membership, created = organisations.add_member(
-                org, form.email.data, form.name.data, form.role.data
-            )
-            if created:
+            if membership is not None:
                 signin.send_password_link(membership.user, invited_to=org)
-            flash(
-                f"{membership.user.email} added"
-                + ("; an invitation to choose a password was sent." if created else "."),
-                "success",
-            )
+                flash(f"{membership.user.email} added; an invitation to choose a password was "
+                      "sent.", "success")
+            else:
+                flash(f"{invitation.user.email} already has an account: they are invited, and "
+                      "join once they accept.", "success")
             return redirect(url_for("accounts.members"))
-        return render_template("accounts/members.html", org=org, form=form, editable=editable), 400
-    return render_template("accounts/members.html", org=org, form=form, editable=editable)
+        return _members_page(org, form, editable), 400
+    return _members_page(org, form, editable)
+
+
+def _members_page(org: Organisation, form: AddMemberForm, editable: bool) -> str:
+    return render_template("accounts/members.html", org=org, form=form, editable=editable,
+                           invitations=invitations.pending_invitations(org))
+
+
+@bp.get("/invitations/<token>")
+def invitation(token: str):
+    """The invitee's page: who invites them to what, accept or decline."""
+    found = invitations.invitation_for(token, current_user)
+    policy.require(found is not None, not_found=True)
+    return render_template("accounts/invitation.html", invitation=found, form=ConfirmForm())
+
+
+@bp.post("/invitations/<token>/<any(accept, decline):decision>")
+def answer_invitation(token: str, decision: str):
+    found = invitations.invitation_for(token, current_user)
+    policy.require(found is not None, not_found=True)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    on_refusal(flash_and_redirect(url_for("main.home")))
+    invitations.answer(found, accept=decision == "accept")
+    org = found.organisation
+    if decision == "accept":
+        context.switch_org(current_user, org.id)
+        flash(f"You are now a member of {org.name}, and acting for it.", "success")
+    else:
+        flash(f"You declined the invitation to {org.name}.", "info")
+    return redirect(url_for("main.home"))
 
 
 @bp.post("/org/members/<int:membership_id>/remove")

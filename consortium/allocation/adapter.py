@@ -65,8 +65,15 @@ def district_features(profile: DistrictProfile | None) -> dict[str, Any]:
 
 
 def offer_id(bid: Bid) -> str:
-    """The id of a bid as an ALLOCATION.md offer: the bid's primary key as a string."""
-    return str(bid.id)
+    """The id of a bid as an ALLOCATION.md offer: its opaque public id (never the sequence)."""
+    return bid.public_id
+
+
+def bid_for_offer(offer_id: str) -> Bid | None:
+    """The bid an offer id names (a public id; runs stored before public ids used the key)."""
+    if offer_id.isdigit():
+        return db.session.get(Bid, int(offer_id))
+    return db.session.scalars(select(Bid).where(Bid.public_id == offer_id)).first()
 
 
 def version_offer(bid: Bid, version: BidVersion) -> Offer:
@@ -201,7 +208,7 @@ def apply_result(
             unit = offer.tiers[index].unit_amount
         else:
             unit = (2 * group.total_amount + group.quantity) // (2 * group.quantity)
-        bid = db.session.get(Bid, int(group.offer))
+        bid = bid_for_offer(group.offer)
         row = AwardGroup(
             award=award,
             label=group.id,

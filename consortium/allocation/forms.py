@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from consortium.forms import AppForm
 from consortium.procurement.forms import GroupingPolicyForm
 
 SOLVER_CHOICES = [
@@ -31,5 +31,5 @@ class RunForm(GroupingPolicyForm):
         return self.solver.data or None
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """A button that changes state: only the CSRF token."""

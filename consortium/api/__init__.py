@@ -26,17 +26,18 @@ from __future__ import annotations
 
 import importlib
 
-from flask import Flask, abort, request
+from flask import Flask
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from consortium.api import auth, errors
 from consortium.api.core import (
-    INT32_MAX,
     ApiBlueprint,
     ConsortiumApi,
     IdConverter,
+    PublicIdConverter,
     id_parameter_schema,
+    public_id_parameter_schema,
 )
 from consortium.commit_point import on_refusal
 from consortium.extensions import csrf, login_manager
@@ -66,7 +67,6 @@ def _build() -> Blueprint:
     """The /api/v1 blueprint with every resource nested in it (built once per process)."""
     root = Blueprint("api", __name__, url_prefix="/api/v1",
                      description="Every resource of the API (see each resource's tag).")
-    root.before_request(_ids_exist)
     root.before_request(auth.authenticate)
     root.before_request(lambda: on_refusal(errors.refusal_answer()))
     root.register_error_handler(HTTPException, errors.http_error)
@@ -78,13 +78,6 @@ def _build() -> Blueprint:
 
 def _resources() -> list[ApiBlueprint]:
     return [importlib.import_module(f"consortium.api.{name}").blp for name in RESOURCES]
-
-
-def _ids_exist() -> None:
-    # Keys are 32-bit: a larger id in a path names nothing (and PostgreSQL would refuse to
-    # compare it with an integer column), so it is a 404 before any query.
-    if any(isinstance(v, int) and v > INT32_MAX for v in (request.view_args or {}).values()):
-        abort(404)
 
 
 def _server_error(error: InternalServerError):
@@ -124,8 +117,10 @@ def init_app(app: Flask) -> None:
     )
     login_manager.request_loader(auth.user_from_token)
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["public_id"] = PublicIdConverter
     api = ConsortiumApi(app)
     api.register_converter(IdConverter, id_parameter_schema)
+    api.register_converter(PublicIdConverter, public_id_parameter_schema)
     api.register_blueprint(bp)
     for blueprint in _resources():
         api.spec.tag({"name": blueprint.tag, "description": blueprint.description})

@@ -15,7 +15,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from webargs.flaskparser import abort as input_error
 
-from consortium.api.core import ID, ApiBlueprint, PageArgs, Schema, page_schema, paginate, whole
+from consortium.api.core import (
+    ID,
+    PUBLIC_ID,
+    ApiBlueprint,
+    PageArgs,
+    Schema,
+    page_schema,
+    paginate,
+    whole,
+)
 from consortium.api.errors import refusal_answer
 from consortium.api.me import org_ref
 from consortium.api.schemas import Bid, Product, Tier
@@ -31,6 +40,7 @@ from consortium.bids.sealed import (
     submit_bid,
     withdraw_bid,
 )
+from consortium.bounds import MAX_SEATS
 from consortium.commit_point import on_refusal
 from consortium.extensions import db
 from consortium.policy import can_see_nonces, can_view_bid, require, require_acting_vendor
@@ -55,7 +65,7 @@ class BidIn(Schema):
     tiers_mode = ma.fields.String(required=True, validate=ma.validate.OneOf(TIERS_MODES))
     tiers = ma.fields.List(ma.fields.Nested(Tier), required=True,
                            validate=ma.validate.Length(1, 20))
-    capacity = whole(1, allow_none=True, load_default=None,
+    capacity = whole(1, MAX_SEATS, allow_none=True, load_default=None,
                      metadata={"description": "Most seats you can serve (null: no limit)."})
 
 
@@ -64,7 +74,7 @@ def bid_data(bid: BidRow) -> dict[str, Any]:
     nonces = can_see_nonces(current_user, bid)
     counting = counting_version(bid) if bid_deadline_passed(bid.solicitation) else None
     return {
-        "id": bid.id,
+        "id": bid.public_id,
         "solicitation_id": bid.solicitation_id,
         "vendor": org_ref(bid.vendor),
         "currency": bid.solicitation.currency,
@@ -102,11 +112,12 @@ def products(args):
     return paginate(query, args)
 
 
-@blp.operation(f"/bids/<{ID}:bid_id>", "GET", errors=[404])
+@blp.operation(f"/bids/<{PUBLIC_ID}:bid_id>", "GET", errors=[404])
 @blp.response(200, Bid)
-def get_bid(bid_id: int):
-    """A bid: its vendor's always, the consortium's staff once bids are opened (else 404)."""
-    bid = db.session.get(BidRow, bid_id)
+def get_bid(bid_id: str):
+    """A bid by its opaque `id`: its vendor's always, the consortium's staff once bids are
+    opened (else 404)."""
+    bid = db.session.scalars(select(BidRow).where(BidRow.public_id == bid_id)).first()
     require(bid is not None and can_view_bid(current_user, bid), not_found=True)
     return bid_data(bid)
 

@@ -21,14 +21,14 @@ from werkzeug.routing import BaseConverter
 
 from consortium.api.auth import rate_limit_key
 from consortium.api.errors import ErrorSchema
-from consortium.db import MAX_KEY
+from consortium.bounds import MAX_ID
 from consortium.extensions import db, limiter
 from consortium.policy import public
 
 ID = "id"  # the converter of every id in an API path (IdConverter)
 MAX_PAGE = 100_000  # far past any real list; keeps OFFSET inside a 64-bit integer
 MAX_PER_PAGE = 100
-INT32_MAX = MAX_KEY  # ids and counts are 32-bit columns: bigger values cannot exist
+INT32_MAX = MAX_ID  # ids and counts are 32-bit columns: bigger values cannot exist
 
 ERROR_DESCRIPTIONS = {
     401: "No valid API token.",
@@ -97,11 +97,33 @@ class ApiBlueprint(Blueprint):
         return decorator
 
 
-class IdConverter(BaseConverter):
-    """An id in a path: 1 to 10 digits. Longer ones match no route (404 for every method);
-    10-digit ones past the 32-bit keys simply find nothing (404)."""
+def digits_up_to(bound: int) -> str:
+    """A regex of the decimal numbers from 0 to `bound` (leading zeros within its length).
 
-    regex = r"\d{1,10}"
+    For 2147483647: 1-9 digits, or 10 digits that stay under the bound digit by digit
+    (1xxxxxxxxx, 20xxxxxxxx, 21[0-3]xxxxxxx, ... 214748364[0-7]).
+    """
+    text = str(bound)
+    branches = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        low = "1" if i == 0 and len(text) > 1 else "0"
+        if int(digit) > int(low):
+            below = low if int(digit) - 1 == int(low) else f"[{low}-{int(digit) - 1}]"
+            rest = len(text) - i - 1
+            branches.append(text[:i] + below + (rf"\d{{{rest}}}" if rest else ""))
+    branches.append(text)
+    return "(?:" + "|".join(branches) + ")"
+
+
+class IdConverter(BaseConverter):
+    """An id in a path: 1 to 10 digits, at most bounds.MAX_ID (the 32-bit keys). Any other
+    matches no route: a 404 for every method and caller, before any query (PostgreSQL would
+    answer an error, not "none", to comparing a larger number with an integer column).
+
+    The bound is in the regex, not in `to_python`: a converter refusing a value makes
+    werkzeug answer 405 when another method's rule shares the path."""
+
+    regex = digits_up_to(MAX_ID)
     part_isolating = True
 
     def to_python(self, value: str) -> int:
@@ -112,7 +134,22 @@ class IdConverter(BaseConverter):
 
 
 def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
-    return {"type": "integer", "minimum": 0, "maximum": 9_999_999_999}
+    return {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+
+
+PUBLIC_ID = "public_id"  # the converter of a bid's opaque id in a path (PublicIdConverter)
+
+
+class PublicIdConverter(BaseConverter):
+    """A bid's opaque public id (bids.models.new_public_id; 32 hex for bids made before it):
+    bids are never named by their primary key, whose sequence would count them (issue 10)."""
+
+    regex = r"[A-Za-z0-9_-]{16,32}"
+    part_isolating = True
+
+
+def public_id_parameter_schema(converter: PublicIdConverter) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^{PublicIdConverter.regex}$"}
 
 
 class ConsortiumApi(Api):

@@ -17,6 +17,7 @@ from consortium.api.core import ID, ApiBlueprint, PageArgs, Schema, page_schema,
 from consortium.api.errors import refusal_answer
 from consortium.api.me import org_ref
 from consortium.api.schemas import OptIn
+from consortium.bounds import MAX_ID, MAX_SEATS, MAX_UNIT_CENTS, SEATS_PER_STUDENT
 from consortium.commit_point import on_refusal
 from consortium.context import current_org
 from consortium.errors import DomainError, Refusal
@@ -34,15 +35,17 @@ OptInPage = page_schema(OptIn, "OptInPage")
 
 
 class OptInIn(Schema):
-    quantity = whole(1, 10_000_000, required=True, metadata={"description": "Units committed."})
-    max_unit_amount = whole(0, 100_000_000, allow_none=True, load_default=None,
+    quantity = whole(1, MAX_SEATS, required=True, metadata={
+        "description": f"Units committed (at most {SEATS_PER_STUDENT} per enrolled student)."})
+    # A ceiling of 0 would commit to nothing yet count as demand: refused, as on the page.
+    max_unit_amount = whole(1, MAX_UNIT_CENTS, allow_none=True, load_default=None,
                             metadata={"description": "Price ceiling in cents per unit (null: none)."})
     version = whole(0, required=True,
                     metadata={"description": "The opt-in's version you last read (0: none yet)."})
 
 
 class VersionArgs(Schema):
-    version = ma.fields.Integer(required=True, validate=ma.validate.Range(1, 2**31 - 1),
+    version = ma.fields.Integer(required=True, validate=ma.validate.Range(1, MAX_ID),
                                 metadata={"description": "The opt-in's current version."})
 
 

@@ -10,6 +10,7 @@ import marshmallow as ma
 
 from consortium.accounts.models import CERTIFICATIONS
 from consortium.api.core import Schema, UtcDateTime, whole
+from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS
 from consortium.procurement.models import CURRENCIES
 
 F = ma.fields
@@ -99,10 +100,14 @@ class DemandCell(ma.Schema):
 
 class Momentum(ma.Schema):
     """Committed demand; outside the consortium's staff, cells of fewer than three districts
-    are withheld (null), as on the pages."""
+    are withheld (null), and while opt-ins are open seats are null but for `seats_range` (a
+    1-2-5 range, so no single district's quantity can be read by comparing two answers); exact
+    totals once opt-ins close. As on the pages."""
 
     districts = F.Integer(allow_none=True, required=True)
     seats = F.Integer(allow_none=True, required=True)
+    seats_range = F.String(allow_none=True, required=True, dump_default=None, metadata={
+        "description": "While opt-ins are open, outside the consortium: e.g. '2,000 to 5,000'."})
     by_locale = F.List(F.Nested(DemandCell), required=True)
     by_enrollment = F.List(F.Nested(DemandCell), required=True)
 
@@ -122,9 +127,9 @@ class OptIn(ma.Schema):
 
 
 class Tier(Schema):
-    up_to = whole(1, allow_none=True, required=True,
+    up_to = whole(1, MAX_SEATS, allow_none=True, required=True,
                   metadata={"description": "Last seat of the tier; null on the last tier."})
-    unit_amount = whole(0, 100_000_000, required=True, metadata={"description": "Cents per seat."})
+    unit_amount = whole(0, MAX_UNIT_CENTS, required=True, metadata={"description": "Cents per seat."})
 
 
 class BidVersion(ma.Schema):
@@ -141,7 +146,8 @@ class BidVersion(ma.Schema):
 
 
 class Bid(ma.Schema):
-    id = F.Integer(required=True)
+    id = F.String(required=True, metadata={
+        "description": "Opaque (not a sequence number): GET /bids/{id} reads the bid."})
     solicitation_id = F.Integer(required=True)
     vendor = F.Nested(OrganisationRef, required=True)
     currency = F.String(required=True)

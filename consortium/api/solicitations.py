@@ -28,7 +28,7 @@ from consortium.api.core import (
 from consortium.api.errors import refusal_answer
 from consortium.api.me import org_ref
 from consortium.api.schemas import Grouping, Momentum, Requirements, Solicitation
-from consortium.bids.demand import vendor_demand
+from consortium.bids.demand import public_demand
 from consortium.clock import now
 from consortium.commit_point import on_refusal
 from consortium.errors import conflict
@@ -152,10 +152,13 @@ def get_solicitation_(solicitation_id: int):
                errors=[404])
 @blp.response(200, Momentum)
 def momentum(solicitation_id: int):
-    """Districts and seats committed; small cells withheld outside the consortium's staff."""
+    """Districts and seats committed. Outside the consortium's staff small cells are withheld
+    and, while opt-ins are open, seats are only a range (`seats_range`), as on the pages."""
     solicitation = get_solicitation(solicitation_id)
     figures = services.momentum(solicitation)
-    return figures if can_manage_solicitation(current_user, solicitation) else vendor_demand(figures)
+    if can_manage_solicitation(current_user, solicitation):
+        return figures
+    return public_demand(solicitation, figures)
 
 
 @blp.operation("/solicitations", "POST", errors=[403, 409, 422])

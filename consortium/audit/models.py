@@ -1,4 +1,13 @@
-"""The append-only, hash-chained audit trail."""
+"""The append-only, hash-chained audit trail: one chain per reader's scope.
+
+Each event belongs to one chain (`chain`, numbered by `seq`, linked by `prev_hash`): its
+consortium's (`consortium-<id>`), an organisation's own platform-level events (`org-<id>`),
+the platform's (`platform`), or a solicitation's sealed bid events (`bids-<id>`). A reader
+sees whole chains or none, so a chain's numbers and links never betray an event hidden from
+them; a sealed chain becomes readable, whole, at its solicitation's bid deadline. Events
+written before chains existed have no chain: they verify as the one global chain they were.
+See docs/ARCHITECTURE.md, "The audit trail".
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
+from sqlalchemy import DDL, JSON, ForeignKey, Index, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from consortium.db import TZDateTime, utcnow
@@ -18,9 +27,20 @@ GENESIS_HASH = "0" * 64
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_consortium_at", "consortium_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_events_consortium_at", "consortium_id", "at"),
+        UniqueConstraint("chain", "seq"),
+    )
 
+    # Internal order only: never shown or exported (its gaps would count other chains' events).
     id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str | None] = mapped_column(String(40))
+    seq: Mapped[int | None] = mapped_column(Integer)
+    # Set on sealed bid events: readable by the consortium once this solicitation's bid
+    # deadline has passed (read at query time, so an extended deadline keeps them sealed).
+    sealed_solicitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("solicitations.id"), index=True
+    )
     at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_org_id: Mapped[int | None] = mapped_column(
@@ -39,8 +59,8 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     def payload(self) -> dict[str, Any]:
-        """Everything the hash covers, in canonical form."""
-        return {
+        """Everything the hash covers, in canonical form (with its chain and place in it)."""
+        payload = {
             "at": self.at.isoformat(timespec="microseconds") if self.at else None,
             "actor_user_id": self.actor_user_id,
             "actor_org_id": self.actor_org_id,
@@ -52,6 +72,14 @@ class AuditEvent(db.Model):
             "after": self.after,
             "prev_hash": self.prev_hash,
         }
+        if self.chain is not None:
+            payload["chain"], payload["seq"] = self.chain, self.seq
+        return payload
+
+    @property
+    def label(self) -> str:
+        """How people and exports name the event: its chain and number."""
+        return f"{self.chain or 'legacy'} #{self.seq if self.chain else self.id}"
 
     def compute_hash(self) -> str:
         return hashlib.sha256(canonical_json(self.payload()).encode()).hexdigest()

@@ -17,6 +17,7 @@ from consortium.audit.models import GENESIS_HASH, AuditEvent, canonical_json
 from consortium.clock import now
 from consortium.context import current_actor
 from consortium.extensions import db
+from consortium.procurement.models import Solicitation
 from consortium.transaction import note_consortium
 
 
@@ -89,6 +90,15 @@ def _lock_chain() -> None:
         )
 
 
+def chain_of(consortium_id: int | None, actor_org_id: int | None) -> str:
+    """The chain of an unsealed event: whoever may read it reads all of that chain."""
+    if consortium_id is not None:
+        return f"consortium-{consortium_id}"
+    if actor_org_id is not None:
+        return f"org-{actor_org_id}"
+    return "platform"
+
+
 def record(
     action: str,
     obj: Any,
@@ -96,44 +106,81 @@ def record(
     before: dict | None,
     after: dict | None,
     consortium_id: int | None = None,
+    sealed_until_bids_of: Solicitation | None = None,
 ) -> AuditEvent:
-    """Append an audit event for `obj` to the current transaction; the actor is the current user/org."""
+    """Append an audit event for `obj` to the current transaction; the actor is the current user/org.
+
+    `sealed_until_bids_of`: a bid's event, in that solicitation's sealed chain, which its
+    consortium reads only from the bid deadline on (before it, not even that it exists).
+    """
     db.session.flush()  # give `obj` its primary key
     user_id, org = current_actor()
     object_type, object_id = _object_ref(obj)
+    if sealed_until_bids_of is not None:
+        consortium_id = sealed_until_bids_of.consortium_id
+        chain = f"bids-{sealed_until_bids_of.id}"
+    else:
+        consortium_id = consortium_id if consortium_id is not None else _consortium_of(obj, org)
+        chain = chain_of(consortium_id, org.id if org else None)
     _lock_chain()
     last = db.session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none()
+        select(AuditEvent.hash, AuditEvent.seq)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
     event = AuditEvent(
         at=now(),
         actor_user_id=user_id,
         actor_org_id=org.id if org else None,
-        consortium_id=consortium_id if consortium_id is not None else _consortium_of(obj, org),
+        consortium_id=consortium_id,
+        chain=chain,
+        seq=(last.seq + 1) if last else 1,
+        sealed_solicitation_id=sealed_until_bids_of.id if sealed_until_bids_of else None,
         action=action,
         object_type=object_type,
         object_id=object_id,
         before=_jsonable(before),
         after=_jsonable(after),
-        prev_hash=last or GENESIS_HASH,
+        prev_hash=last.hash if last else GENESIS_HASH,
     )
     event.hash = event.compute_hash()
     db.session.add(event)
     db.session.flush()
-    note_consortium(event.consortium_id)
+    if sealed_until_bids_of is None:  # mail never follows a sealed event to its consortium
+        note_consortium(event.consortium_id)
     return event
 
 
 def verify_chain() -> list[int]:
-    """Ids of events whose hash or link to the previous event does not hold (empty: intact)."""
+    """Ids of events whose hash, number or link to the one before does not hold (empty: intact).
+
+    Each chain is checked on its own, in `seq` order; events from before chains existed form
+    the one legacy chain, in id order.
+    """
     broken: list[int] = []
-    previous = GENESIS_HASH
-    events = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    previous: dict[str | None, tuple[str, int]] = {}
+    events = (
+        select(AuditEvent)
+        .order_by(AuditEvent.chain.is_not(None), AuditEvent.chain, AuditEvent.seq, AuditEvent.id)
+        .execution_options(yield_per=1000)
+    )
     for event in db.session.execute(events).scalars():
-        if event.prev_hash != previous or event.compute_hash() != event.hash:
+        last_hash, last_seq = previous.get(event.chain, (GENESIS_HASH, 0))
+        in_place = event.chain is None or event.seq == last_seq + 1
+        if not in_place or event.prev_hash != last_hash or event.compute_hash() != event.hash:
             broken.append(event.id)
-        previous = event.hash
-    return broken
+        previous[event.chain] = (event.hash, event.seq or 0)
+    return sorted(broken)
+
+
+def labels(event_ids: Iterable[int]) -> list[str]:
+    """How the events are named to people ("consortium-3 #17"), never by their internal id."""
+    ids = list(event_ids)
+    if not ids:
+        return []
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(ids)))
+    return sorted(e.label for e in events)
 
 
 def events_for_consortium(
@@ -151,11 +198,17 @@ def events_for_consortium(
     A member's events that belong to another consortium (an opt-in there, say) stay private.
     """
     members = select(Affiliation.member_id).where(Affiliation.consortium_id == consortium.id)
+    unsealed = select(Solicitation.id).where(
+        Solicitation.consortium_id == consortium.id, Solicitation.bid_deadline <= now()
+    )
     stmt = select(AuditEvent).where(
         or_(
             AuditEvent.consortium_id == consortium.id,
             and_(AuditEvent.consortium_id.is_(None), AuditEvent.actor_org_id.in_(members)),
-        )
+        ),
+        # Sealed bid events: not before the deadline, not even that they exist.
+        or_(AuditEvent.sealed_solicitation_id.is_(None),
+            AuditEvent.sealed_solicitation_id.in_(unsealed)),
     )
     if action:
         stmt = stmt.where(AuditEvent.action == action)
@@ -174,7 +227,7 @@ def events_for_consortium(
 
 
 CSV_COLUMNS = (
-    "id", "at", "actor_user_id", "actor_org_id", "consortium_id", "action",
+    "chain", "seq", "at", "actor_user_id", "actor_org_id", "consortium_id", "action",
     "object_type", "object_id", "before", "after", "prev_hash", "hash",
 )
 
@@ -186,7 +239,7 @@ def to_csv(events: Iterable[AuditEvent]) -> str:
     writer.writerow(CSV_COLUMNS)
     for e in events:
         writer.writerow([
-            e.id, e.at.isoformat(timespec="microseconds"), e.actor_user_id, e.actor_org_id,
+            e.chain or "legacy", e.seq if e.chain else e.id, e.at.isoformat(timespec="microseconds"), e.actor_user_id, e.actor_org_id,
             e.consortium_id, e.action, e.object_type, e.object_id,
             "" if e.before is None else canonical_json(e.before),
             "" if e.after is None else canonical_json(e.after),

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from consortium import policy
 from consortium.audit import services
+from consortium.bounds import FIRST_YEAR, LAST_YEAR
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -25,6 +26,8 @@ def _day(value: str | None, tz: str) -> datetime | None:
         day = date.fromisoformat(value)
     except ValueError:
         return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return None  # no event is that old or that new; and a day past 9999 cannot be built
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
 
@@ -49,7 +52,7 @@ def _page(consortium, *, broken: list[int] | None = None) -> str:
         actions=services.actions_for_consortium(consortium),
         names=services.actor_names(events),
         verified=broken is not None,
-        broken=broken or [],
+        broken=services.labels(broken or []),
     )
 
 

@@ -24,7 +24,6 @@ from consortium.awards.models import (
     ContractStatus,
     next_contract_status,
 )
-from consortium.bids.models import Bid
 from consortium.clock import add_months, local_date, now
 from consortium.errors import conflict
 from consortium.extensions import db
@@ -112,7 +111,7 @@ def _notify_award(award: Award, instance: Instance, result: Result) -> None:
     for group in award.groups:
         groups_by_vendor.setdefault(group.vendor_id, []).append(group)
     for offer in instance.offers:
-        bid_vendor = db.session.get(Bid, int(offer.id)).vendor_id
+        bid_vendor = adapter.bid_for_offer(offer.id).vendor_id
         won = groups_by_vendor.get(bid_vendor, [])
         body = (
             f"The award of '{title}' is published. You won {len(won)} group(s) with "
@@ -280,7 +279,9 @@ def published_awards(consortium_id: int | None = None) -> list[Award]:
 def group_offer(group: AwardGroup) -> Offer:
     """The schedule the group was awarded on, as stored in the run's input."""
     instance = run_instance(group.award.run)
-    return next(o for o in instance.offers if o.id == str(group.bid_id))
+    # Runs made before bids had public ids named offers by the bid's primary key.
+    names = {group.bid.public_id, str(group.bid_id)}
+    return next(o for o in instance.offers if o.id in names)
 
 
 def unassigned_of(award: Award) -> list[tuple[str, str]]:

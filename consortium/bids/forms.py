@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -27,12 +25,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consortium.bids.schedules import Schedule, schedule_problems
+from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS
+from consortium.forms import AppForm, FiniteDecimalField
 from pricing.types import Tier
 
 TIER_ROWS = 6
 
 
-class ProductForm(FlaskForm):
+class ProductForm(AppForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     category = StringField("Category", validators=[Optional(), Length(max=100)])
     sku = StringField("SKU", validators=[Optional(), Length(max=64)])
@@ -41,13 +41,21 @@ class ProductForm(FlaskForm):
 
 
 class TierRowForm(Form):
-    """One row of the schedule editor (a plain Form: the enclosing FlaskForm carries CSRF)."""
+    """One row of the schedule editor (a plain Form: the enclosing AppForm carries CSRF)."""
 
-    up_to = IntegerField("Up to (seats)", validators=[Optional(), NumberRange(min=1)])
-    unit_price = DecimalField("$ per seat", places=2, validators=[Optional(), NumberRange(min=0)])
+    up_to = IntegerField(
+        "Up to (seats)",
+        validators=[Optional(), NumberRange(min=1, max=MAX_SEATS,
+                                            message=f"Between 1 and {MAX_SEATS:,} seats.")],
+    )
+    unit_price = FiniteDecimalField(
+        "$ per seat", places=2,
+        validators=[Optional(), NumberRange(min=0, max=MAX_UNIT_CENTS // 100,
+                                            message=f"Between $0 and ${MAX_UNIT_CENTS // 100:,}.")],
+    )
 
 
-class BidForm(FlaskForm):
+class BidForm(AppForm):
     product = SelectField("Product", coerce=int, validators=[DataRequired()])
     tiers_mode = RadioField(
         "Pricing mode",
@@ -62,7 +70,8 @@ class BidForm(FlaskForm):
     tiers = FieldList(FormField(TierRowForm), min_entries=TIER_ROWS, max_entries=TIER_ROWS)
     capacity = IntegerField(
         "Capacity (most seats you can serve; empty = no limit)",
-        validators=[Optional(), NumberRange(min=1)],
+        validators=[Optional(), NumberRange(min=1, max=MAX_SEATS,
+                                            message=f"Between 1 and {MAX_SEATS:,} seats.")],
     )
     preview = SubmitField("Preview")
     submit = SubmitField("Submit sealed bid")
@@ -129,7 +138,7 @@ class BidForm(FlaskForm):
         return [str(e) for field in self._all_fields() for e in field.errors]
 
 
-class ScheduleUploadForm(FlaskForm):
+class ScheduleUploadForm(AppForm):
     """The tier schedule as a CSV file (one tier per line), with the rest of the bid."""
 
     product = SelectField("Product", coerce=int, validators=[DataRequired()])

@@ -8,7 +8,6 @@ from flask_login import current_user
 from consortium.accounts.models import Organisation
 from consortium.bids.models import Bid
 from consortium.bids.sealed import find_bid
-from consortium.db import MAX_KEY
 from consortium.policy import can_bid, require, require_acting_vendor
 from consortium.procurement.loaders import get_solicitation
 from consortium.procurement.models import Solicitation
@@ -17,7 +16,6 @@ from consortium.procurement.models import Solicitation
 def get_bidding(solicitation_id: int) -> tuple[Solicitation, Organisation, Bid | None]:
     """The solicitation (404 if hidden), the acting vendor (403 unless it may bid on it, i.e.
     verified by the solicitation's consortium) and that vendor's bid on it, if any."""
-    require(solicitation_id <= MAX_KEY, not_found=True)
     solicitation = get_solicitation(solicitation_id)
     vendor = require_acting_vendor()
     require(can_bid(current_user, solicitation))

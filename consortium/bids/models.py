@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consortium.bounds import MAX_SEATS
 from consortium.db import TZDateTime, utcnow
 from consortium.extensions import db
 
@@ -46,6 +47,11 @@ NONCE_BYTES = 32  # 256 secret random bits per bid version, stored as 64 hex cha
 def new_nonce() -> str:
     """A fresh secret for one bid version's receipt hash (hex, from `secrets`)."""
     return secrets.token_hex(NONCE_BYTES)
+
+
+def new_public_id() -> str:
+    """An opaque id for a bid (22 url-safe characters, 128 random bits)."""
+    return secrets.token_urlsafe(16)
 
 
 class Product(db.Model):
@@ -74,6 +80,9 @@ class Bid(db.Model):
     __table_args__ = (UniqueConstraint("solicitation_id", "vendor_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What URLs, the audit trail and exports call the bid: random, so nobody can count or
+    # order other vendors' bids by their numbers (the primary key is a sequence).
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitations.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
@@ -103,6 +112,7 @@ class BidVersion(db.Model):
         CheckConstraint("number >= 1", name="number_positive"),
         CheckConstraint("tiers_mode IN ('volume', 'graduated')", name="tiers_mode_known"),
         CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
+        CheckConstraint(f"capacity <= {MAX_SEATS}", name="capacity_max"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -43,7 +43,7 @@ def open_bids(solicitation: Solicitation) -> None:
         after={
             "bids": [
                 {
-                    "bid": bid.id,
+                    "bid": bid.public_id,
                     "vendor": bid.vendor.name,
                     "counting_version": counting.number if counting else None,
                     "versions": [version_snapshot(v) for v in bid.versions],

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from consortium.bids.schedules import Schedule, schedule_problems
+from consortium.bounds import MAX_UNIT_CENTS
 from pricing.types import Tier
 
 COLUMNS = ("up_to", "unit_price")
 MAX_TIERS = 20
-MAX_PRICE = Decimal("1000000")
+MAX_PRICE = Decimal(MAX_UNIT_CENTS) / 100  # dollars per seat, as the bid form
 TEMPLATE = "up_to,unit_price\n999,12.00\n4999,10.50\n,9.00\n"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from consortium import charts
 from consortium.bids.models import TIERS_MODES
+from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS
 from pricing.tiers import schedule_total, tier_ranges
 from pricing.types import Offer, Tier
 
@@ -38,6 +39,10 @@ def schedule_problems(schedule: Schedule) -> list[tuple[str, str]]:
         last = index == len(schedule.tiers) - 1
         if tier.unit_amount < 0:
             problems.append((f"tiers-{index}-unit_price", "must be zero or more"))
+        if tier.unit_amount > MAX_UNIT_CENTS:
+            problems.append((f"tiers-{index}-unit_price", f"at most ${MAX_UNIT_CENTS // 100:,}"))
+        if tier.up_to is not None and tier.up_to > MAX_SEATS:
+            problems.append((f"tiers-{index}-up_to", f"at most {MAX_SEATS:,} seats"))
         if last and tier.up_to is not None:
             problems.append((f"tiers-{index}-up_to", "the last tier is unbounded: leave it empty"))
         if not last and tier.up_to is None:
@@ -58,6 +63,8 @@ def schedule_problems(schedule: Schedule) -> list[tuple[str, str]]:
         previous = tier
     if schedule.capacity is not None and schedule.capacity < 1:
         problems.append(("capacity", "must be at least 1 (or empty for no limit)"))
+    if schedule.capacity is not None and schedule.capacity > MAX_SEATS:
+        problems.append(("capacity", f"at most {MAX_SEATS:,} seats (or empty for no limit)"))
     return problems
 
 

@@ -165,17 +165,16 @@ def withdraw_bid(bid: Bid, user: User | None) -> BidVersion:
 
 
 def _record_sealed(action: str, bid: Bid, *, before: dict | None, after: dict | None) -> None:
-    """Audit a submission or withdrawal without letting any consortium read it.
+    """Audit a submission or withdrawal in the solicitation's sealed chain.
 
-    Before the deadline not even *who* bid, or when, may reach a manager. Left to itself,
-    `record` files a bid's event under its solicitation's consortium (through `bid.solicitation`),
-    and an event with no consortium is shown to every consortium the acting vendor belongs
-    to. So the event is filed under the vendor's own organisation: it stays in the hash chain
-    (proof of when the receipt existed) but no consortium's trail or CSV lists it. The
-    consortium gets every version's receipt at once, in the "bids.opened" event (open_bids).
-    The snapshot carries the receipt hash, never the prices or the nonce.
+    Before the deadline not even *whether* or *when* a vendor bid may reach a manager: the
+    event goes to a chain of its own (`bids-<solicitation>`), which the consortium's trail
+    and CSV list, whole, only from the bid deadline on; the consortium's own chain shows no
+    gap meanwhile. The bid is named by its opaque public id; the snapshot carries the
+    receipt hash, never the prices or the nonce.
     """
-    record(action, bid, before=before, after=after, consortium_id=bid.vendor_id)
+    record(action, ("bids", bid.public_id), before=before, after=after,
+           sealed_until_bids_of=bid.solicitation)
 
 
 def _mail_receipt(user: User | None, subject: str, bid: Bid, version: BidVersion) -> None:

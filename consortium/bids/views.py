@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from consortium.allocation.adapter import version_offer
@@ -44,9 +45,9 @@ from consortium.procurement.services import describe_requirements, momentum
 bp = Blueprint("bids", __name__, url_prefix="/bids")
 
 
-def get_bid(bid_id: int) -> Bid:
+def get_bid(public_id: str) -> Bid:
     """Load a bid the current user may read; 404 otherwise, so a sealed bid's existence never leaks."""
-    bid = db.session.get(Bid, bid_id)
+    bid = db.session.scalars(select(Bid).where(Bid.public_id == public_id[:32])).first()
     if bid is None or not can_view_bid(current_user, bid):
         abort(404)
     return bid
@@ -160,7 +161,11 @@ def bid_form(solicitation_id: int):
         solicitation, vendor, current_user, product=product, schedule=schedule
     )
     flash(f"Bid received: version {version.number}.", "success")
-    return redirect(url_for("bids.receipt", bid_id=version.bid_id, number=version.number))
+    return redirect(url_for("bids.receipt", public_id=bid_public_id(version), number=version.number))
+
+
+def bid_public_id(version: BidVersion) -> str:
+    return version.bid.public_id
 
 
 def _bid_page(solicitation: Solicitation, bid: Bid | None, form: BidForm,
@@ -217,7 +222,7 @@ def schedule_upload(solicitation_id: int):
     product = db.session.get(Product, upload.product.data)
     version = submit_bid(solicitation, vendor, current_user, product=product, schedule=schedule)
     flash(f"Bid received from your file: version {version.number}.", "success")
-    return redirect(url_for("bids.receipt", bid_id=version.bid_id, number=version.number))
+    return redirect(url_for("bids.receipt", public_id=bid_public_id(version), number=version.number))
 
 
 @bp.get("/schedule-template.csv")
@@ -259,12 +264,12 @@ def bid_withdraw(solicitation_id: int):
         "Bid withdrawn. It will not count unless you submit it again before the deadline.",
         "success",
     )
-    return redirect(url_for("bids.bid_detail", bid_id=bid.id))
+    return redirect(url_for("bids.bid_detail", public_id=bid.public_id))
 
 
-@bp.get("/<int:bid_id>")
-def bid_detail(bid_id: int):
-    bid = get_bid(bid_id)
+@bp.get("/<public_id>")
+def bid_detail(public_id: str):
+    bid = get_bid(public_id)
     counting = (
         counting_version(bid) if bid_deadline_passed(bid.solicitation) else None
     )
@@ -278,9 +283,9 @@ def bid_detail(bid_id: int):
     )
 
 
-@bp.get("/<int:bid_id>/receipt/<int:number>")
-def receipt(bid_id: int, number: int):
-    bid = get_bid(bid_id)
+@bp.get("/<public_id>/receipt/<int:number>")
+def receipt(public_id: str, number: int):
+    bid = get_bid(public_id)
     version = next((v for v in bid.versions if v.number == number), None)
     if version is None:
         abort(404)

@@ -99,6 +99,9 @@ def plan(story: Story) -> None:
     for district in northwoods:
         story.join(district.name, SECOND_CONSORTIUM, between(day(-60, 8), day(-40, 16)))
     story.join("Summit Reading Systems", SECOND_CONSORTIUM, day(-45, 11))
+    # Northwoods' manager asked the first consortium's manager to help: an invitation she has
+    # not answered (her outbox has the mail, Northwoods' members page shows it pending).
+    story.invite(SECOND_CONSORTIUM, CONSORTIUM, day(-2, 15))
 
     lms, reading, math_ = SOLICITATIONS
     logins = [PRAIRIE_RIDGE, HERON_LAKE]

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask_login import login_user
 
 from consortium import context, security
-from consortium.accounts import affiliations, organisations, registration
+from consortium.accounts import affiliations, invitations, organisations, registration
 from consortium.accounts.models import Affiliation, Membership, Organisation, OrgKind, Role, User
 from consortium.allocation.models import RunStatus
 from consortium.allocation.services import perform_run, start_run
@@ -134,6 +134,15 @@ class Story:
                    consortium_id=self.orgs[consortium].id)  # fmt: skip
             setup(org)
             self.join(name, consortium, when, verify=verify, now=True)
+
+        self.timeline.at(when, step)
+
+    def invite(self, org_name: str, invitee_org: str, when: datetime) -> None:
+        """`org_name`'s admin invites the first user of `invitee_org`, who has not answered."""
+
+        def step() -> None:
+            by = self.act_as(org_name)
+            invitations.invite(self.orgs[org_name], self.staff[invitee_org], Role.member, by)
 
         self.timeline.at(when, step)
 

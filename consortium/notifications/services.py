@@ -185,15 +185,18 @@ class OutboxEntry:
         )
 
 
-def consortium_outbox(consortium: Organisation, *, limit: int = 200) -> list[OutboxEntry]:
-    """A consortium's mail and personal mail to its own staff, newest first, links withheld.
+def consortium_outbox(
+    consortium: Organisation, reader_email: str, *, limit: int = 200
+) -> list[OutboxEntry]:
+    """A consortium's mail, and the reader's own personal mail, newest first, links withheld.
 
-    For its managers: the view decides who that is (policy), this only reads.
+    For its managers: the view decides who that is (policy), this only reads. Personal mail
+    (receipts, sign-in links, invitations) is its recipient's alone, even from colleagues.
     """
-    staff = _emails_of(consortium, active_only=False)
     visible = or_(
         OutboxMessage.consortium_id == consortium.id,
-        and_(OutboxMessage.consortium_id.is_(None), OutboxMessage.to.in_(staff)),
+        and_(OutboxMessage.consortium_id.is_(None),
+             OutboxMessage.to == reader_email.strip().lower()),
     )
     return _entries(visible, limit)
 

@@ -17,7 +17,7 @@ def outbox():
     org = current_org()
     policy.require(policy.can_read_outbox(current_user, org))
     if policy.can_manage_consortium(current_user, org):
-        messages = consortium_outbox(org)
+        messages = consortium_outbox(org, current_user.email)
     else:
         messages = personal_outbox(current_user.email)
     return render_template("notifications/outbox.html", messages=messages)

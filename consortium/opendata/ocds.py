@@ -30,7 +30,7 @@ from consortium.accounts.models import Organisation
 from consortium.awards.models import ContractStatus
 from consortium.awards.results import AwardResults, award_results
 from consortium.awards.services import award_for
-from consortium.bids.demand import vendor_demand
+from consortium.bids.demand import public_demand
 from consortium.clock import now
 from consortium.extensions import db
 from consortium.procurement.models import Solicitation, SolicitationStatus
@@ -155,7 +155,9 @@ def _parties(solicitation: Solicitation, results: AwardResults | None) -> list[d
 
 
 def _tender(solicitation: Solicitation, results: AwardResults | None) -> dict[str, Any]:
-    demand = vendor_demand(momentum(solicitation))  # as the public sees it
+    # As the public sees it: the quantity only once opt-ins closed (before, a range would
+    # not be a number, and an exact one could be differenced).
+    demand = public_demand(solicitation, momentum(solicitation))
     item: dict[str, Any] = {
         "id": "1",
         "description": f"{solicitation.category}: {solicitation.title}",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, url_for
 
-from consortium.db import MAX_KEY
 from consortium.extensions import db
 from consortium.opendata import ocds
 from consortium.procurement.models import Solicitation
@@ -36,7 +35,7 @@ def package():
 @bp.get("/ocds/<int:solicitation_id>.json")
 def solicitation_release(solicitation_id: int):
     """One published solicitation's release, as a package of one (drafts do not exist)."""
-    solicitation = db.session.get(Solicitation, solicitation_id) if solicitation_id <= MAX_KEY else None
+    solicitation = db.session.get(Solicitation, solicitation_id)  # <int:> is bounded (urls.py)
     if solicitation is None or solicitation.status not in ocds.PUBLISHED:
         abort(404)
     uri = url_for("opendata.solicitation_release", solicitation_id=solicitation.id, _external=True)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from consortium.accounts.forms import options
+from consortium.bounds import MAX_PAYMENT_DOLLARS
+from consortium.forms import AppForm
 from consortium.payments.lifecycle import MAX_DAYS, MAX_PO, MAX_REASON, MAX_REFERENCE, MAX_REMINDERS
 from consortium.payments.states import METHOD_LABELS, PaymentMethod
 
 AMOUNT = re.compile(r"^\$?\s*(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{1,2}))?$", re.ASCII)
-MAX_WHOLE_DOLLARS = 10**10  # ten billion dollars: beyond any school invoice
 
 
 def dollars_to_cents(text: str | None) -> int:
@@ -31,16 +31,16 @@ def dollars_to_cents(text: str | None) -> int:
     if not match:
         raise ValueError("Enter an amount in dollars and cents, like 1250.00.")
     whole = int(match["whole"].replace(",", ""))
-    if whole >= MAX_WHOLE_DOLLARS:
+    if whole >= MAX_PAYMENT_DOLLARS:
         raise ValueError("That amount is too large for an invoice.")
     return whole * 100 + int((match["cents"] or "0").ljust(2, "0"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A button that changes something: only the CSRF token."""
 
 
-class PaymentTermsForm(FlaskForm):
+class PaymentTermsForm(AppForm):
     days_until_due = IntegerField(
         "Days until due", default=30,
         validators=[InputRequired(message="Enter how many days districts have to pay."),
@@ -67,7 +67,7 @@ class PaymentTermsForm(FlaskForm):
         return days
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(AppForm):
     """A payment received outside Stripe: amount, date, reference."""
 
     amount = StringField("Amount received", validators=[InputRequired(message="Enter the amount."),
@@ -102,7 +102,7 @@ class PaymentForm(FlaskForm):
                 "expected_paid_cents": self.expected_paid_cents()}
 
 
-class VoidForm(FlaskForm):
+class VoidForm(AppForm):
     reason = TextAreaField(
         "Reason", validators=[DataRequired(message="Say why the invoice is voided."),
                               Length(max=MAX_REASON, message=f"At most {MAX_REASON} characters.")],
@@ -110,7 +110,7 @@ class VoidForm(FlaskForm):
     )
 
 
-class PurchaseOrderForm(FlaskForm):
+class PurchaseOrderForm(AppForm):
     po_number = StringField(
         "Purchase order number",
         validators=[DataRequired(message="Enter the purchase order number."),

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from consortium.accounts.models import User
 from consortium.audit.services import record
+from consortium.bounds import MAX_DAYS_UNTIL_DUE, MAX_REMINDERS
 from consortium.clock import local_date, now
 from consortium.errors import DomainError, conflict
 from consortium.extensions import db
@@ -26,8 +27,7 @@ from consortium.payments.transitions import add_payment, locked, move_invoice
 from consortium.payments.wiring import payment_gateway
 from consortium.procurement.models import Solicitation
 
-MAX_DAYS = 365
-MAX_REMINDERS = 5
+MAX_DAYS = MAX_DAYS_UNTIL_DUE
 MAX_REASON, MAX_REFERENCE, MAX_PO = 500, 100, 64
 EARLIEST_PAYMENT = date(2000, 1, 1)
 REMINDER_GAP = timedelta(hours=20)  # one manual reminder a day, whatever the clicks

@@ -19,10 +19,6 @@ from consortium.procurement.loaders import get_solicitation
 
 bp = Blueprint("manage", __name__)
 SCOPES = ("awards", "vendors", "districts")
-# An INTEGER primary key: an id of 2**63 is no row (a 404), never a database error.
-ROW_ID = "int(min=1, max=2147483647)"
-
-
 @bp.get("/manage/payments")
 def index():
     consortium = require_managed_consortium()
@@ -63,7 +59,7 @@ def _scoped(consortium: Organisation, scope: str, key: int) -> tuple[str, list]:
     return org.name, reports.consortium_invoices(consortium.id, **narrowed)
 
 
-@bp.get(f"/manage/payments/<scope>/<{ROW_ID}:key>")
+@bp.get("/manage/payments/<scope>/<int:key>")
 def scope(scope: str, key: int):
     consortium = require_managed_consortium()
     title, invoices = _scoped(consortium, scope, key)
@@ -73,14 +69,14 @@ def scope(scope: str, key: int):
     )
 
 
-@bp.get(f"/manage/payments/<scope>/<{ROW_ID}:key>.csv")
+@bp.get("/manage/payments/<scope>/<int:key>.csv")
 def scope_csv(scope: str, key: int):
     consortium = require_managed_consortium()
     _title, invoices = _scoped(consortium, scope, key)
     return _csv(reports.to_csv(invoices, consortium.timezone), f"payments-{scope}-{key}.csv")
 
 
-@bp.route(f"/manage/solicitations/<{ROW_ID}:solicitation_id>/payment-terms",
+@bp.route("/manage/solicitations/<int:solicitation_id>/payment-terms",
           methods=["GET", "POST"])
 def terms(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id, manage=True)  # its consortium's staff

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from consortium.accounts.models import Organisation
+from consortium.bounds import MAX_DAYS_UNTIL_DUE
 from consortium.db import TZDateTime, str_enum, utcnow
 from consortium.extensions import db
 from consortium.payments.states import (
@@ -49,7 +50,8 @@ class PaymentTerms(db.Model):
 
     __tablename__ = "payment_terms"
     __table_args__ = (
-        CheckConstraint("days_until_due >= 0 AND days_until_due <= 365", name="days_until_due_range"),
+        CheckConstraint(f"days_until_due >= 0 AND days_until_due <= {MAX_DAYS_UNTIL_DUE}",
+                        name="days_until_due_range"),
     )
 
     solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitations.id"), primary_key=True)
@@ -129,7 +131,8 @@ class Invoice(db.Model):
         ),
         CheckConstraint("status <> 'paid' OR amount_paid_cents = total_cents", name="paid_in_full"),
         CheckConstraint("status <> 'void' OR void_reason IS NOT NULL", name="void_has_reason"),
-        CheckConstraint("days_until_due >= 0 AND days_until_due <= 365", name="days_until_due_range"),
+        CheckConstraint(f"days_until_due >= 0 AND days_until_due <= {MAX_DAYS_UNTIL_DUE}",
+                        name="days_until_due_range"),
         CheckConstraint("length(currency) = 3", name="currency_code"),
         CheckConstraint(f"status IN ({_values(InvoiceStatus)})", name="status_known"),
     )

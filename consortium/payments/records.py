@@ -12,6 +12,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
+from consortium.bounds import MAX_DAYS_UNTIL_DUE
 from consortium.payments.money import (
     DEFAULT_CURRENCY,
     InvalidPaymentInput,
@@ -26,7 +27,6 @@ InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
 MAX_LINES = 250
 MAX_IDEMPOTENCY_KEY = 255
 MAX_DESCRIPTION = 500
-MAX_DAYS_UNTIL_DUE = 365
 MAX_METADATA_KEYS, MAX_METADATA_KEY, MAX_METADATA_VALUE = 50, 40, 500
 
 

@@ -11,16 +11,15 @@ from collections.abc import Callable
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from consortium.accounts.models import Organisation
 from consortium.clock import now
 from consortium.commit_point import flash_and_redirect, mark_field, on_refusal
 from consortium.errors import DomainError
 from consortium.extensions import csrf, db
+from consortium.forms import AppForm
 from consortium.payments import connect, lifecycle, reports, webhooks
 from consortium.payments.forms import ActionForm, PaymentForm, PurchaseOrderForm, VoidForm
-from consortium.payments.manage_views import ROW_ID
 from consortium.payments.manage_views import bp as manage_bp
 from consortium.payments.models import Invoice
 from consortium.payments.records import GatewayUnavailable, WebhookVerificationError
@@ -88,18 +87,18 @@ def _refusal(invoice: Invoice, form_name: str, form):
     return answer
 
 
-@bp.get(f"/invoices/<{ROW_ID}:invoice_id>")
+@bp.get("/invoices/<int:invoice_id>")
 def invoice(invoice_id: int):
     return _page(_invoice(invoice_id))
 
 
-@bp.get(f"/invoices/<{ROW_ID}:invoice_id>/print")
+@bp.get("/invoices/<int:invoice_id>/print")
 def print_invoice(invoice_id: int):
     invoice = _invoice(invoice_id)
     return render_template("payments/print.html", invoice=invoice, tz=invoice.consortium.timezone)
 
 
-def _act(invoice_id: int, may: Callable[..., bool], form_name: str, form: FlaskForm,
+def _act(invoice_id: int, may: Callable[..., bool], form_name: str, form: AppForm,
          act: Callable[[Invoice], object], done: Callable[[Invoice], str]):
     """An invoice form's POST: allowed?, valid?, the service (refusals shown on the page), back."""
     invoice = _invoice(invoice_id)
@@ -112,7 +111,7 @@ def _act(invoice_id: int, may: Callable[..., bool], form_name: str, form: FlaskF
     return redirect(url_for(".invoice", invoice_id=invoice.id), code=303)
 
 
-@bp.post(f"/invoices/<{ROW_ID}:invoice_id>/purchase-order")
+@bp.post("/invoices/<int:invoice_id>/purchase-order")
 def purchase_order(invoice_id: int):
     form = PurchaseOrderForm()
     return _act(invoice_id, can_record_purchase_order, "po_form", form,
@@ -120,7 +119,7 @@ def purchase_order(invoice_id: int):
                 lambda i: f"Purchase order {i.po_number} recorded on invoice {i.number}.")
 
 
-@bp.post(f"/invoices/<{ROW_ID}:invoice_id>/payments")
+@bp.post("/invoices/<int:invoice_id>/payments")
 def record_payment(invoice_id: int):
     form = PaymentForm()
     return _act(invoice_id, can_manage_invoice, "payment_form", form,
@@ -129,7 +128,7 @@ def record_payment(invoice_id: int):
                           f"{': it is paid in full' if i.balance_cents == 0 else ''}.")
 
 
-@bp.post(f"/invoices/<{ROW_ID}:invoice_id>/void")
+@bp.post("/invoices/<int:invoice_id>/void")
 def void(invoice_id: int):
     form = VoidForm()
     return _act(invoice_id, can_manage_invoice, "void_form", form,
@@ -137,7 +136,7 @@ def void(invoice_id: int):
                 lambda i: f"Invoice {i.number} voided; the district and the vendor are told.")
 
 
-@bp.post(f"/invoices/<{ROW_ID}:invoice_id>/reminder")
+@bp.post("/invoices/<int:invoice_id>/reminder")
 def remind(invoice_id: int):
     invoice = _invoice(invoice_id)
     require(can_manage_invoice(current_user, invoice))
@@ -148,7 +147,7 @@ def remind(invoice_id: int):
     return redirect(url_for(".invoice", invoice_id=invoice.id), code=303)
 
 
-@bp.get(f"/fee-statements/<{ROW_ID}:consortium_id>/<{ROW_ID}:vendor_id>")
+@bp.get("/fee-statements/<int:consortium_id>/<int:vendor_id>")
 def fee_statement(consortium_id: int, vendor_id: int):
     consortium = db.get_or_404(Organisation, consortium_id)
     vendor = db.get_or_404(Organisation, vendor_id)

@@ -11,11 +11,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -33,6 +31,8 @@ from wtforms.validators import (
 
 from consortium.accounts.forms import MultiCheckboxField, options
 from consortium.accounts.models import CERTIFICATIONS
+from consortium.bounds import FIRST_YEAR, LAST_YEAR, MAX_SEATS, MAX_UNIT_CENTS, SEATS_PER_STUDENT
+from consortium.forms import AppForm, FiniteDecimalField
 from consortium.procurement.grouping import PolicyChoices
 from consortium.procurement.models import Solicitation
 
@@ -73,7 +73,7 @@ def _two_decimals(message: str):
     return check
 
 
-class DeadlinesForm(FlaskForm):
+class DeadlinesForm(AppForm):
     """The two deadlines, the only thing a published solicitation may change (later only)."""
 
     opt_in_deadline = DateTimeLocalField(
@@ -96,6 +96,8 @@ class DeadlinesForm(FlaskForm):
         self.bid_deadline.description += f" Time in {tz}."
 
     def _utc(self, field) -> datetime | None:
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(f"Enter a deadline between {FIRST_YEAR} and {LAST_YEAR}.")
         try:
             return to_utc(field.data, self.tz) if field.data else None
         except ValueError as exc:
@@ -125,21 +127,21 @@ class DeadlinesForm(FlaskForm):
         }
 
 
-class GroupingPolicyForm(FlaskForm):
+class GroupingPolicyForm(AppForm):
     """The grouping policy of ALLOCATION.md as plain choices: on a solicitation (its default)
     and on each allocation run (a scenario). `PolicyChoices` maps it to the policy object."""
 
-    enrollment_max_ratio = DecimalField(
+    enrollment_max_ratio = FiniteDecimalField(
         "Enrollment: largest at most N times the smallest", places=2,
         validators=[Optional(), NumberRange(min=1, max=10_000, message="At least 1 (leave empty for no rule).")],
         description="Leave empty to group districts of any size together.",
     )
-    mbps_max_ratio = DecimalField(
+    mbps_max_ratio = FiniteDecimalField(
         "Broadband per student: largest at most N times the smallest", places=2,
         validators=[Optional(), NumberRange(min=1, max=10_000, message="At least 1 (leave empty for no rule).")],
         description="Leave empty to ignore connectivity.",
     )
-    mbps_max_spread = DecimalField(
+    mbps_max_spread = FiniteDecimalField(
         "Broadband per student: largest at most N Mbps more than the smallest", places=2,
         validators=[Optional(), NumberRange(min=0, max=10_000, message="Zero or more (leave empty for no rule).")],
         description="A difference instead of a ratio; leave empty for no rule.",
@@ -164,7 +166,7 @@ class GroupingPolicyForm(FlaskForm):
         validators=[InputRequired(message="Enter the solver's time limit."),
                     NumberRange(min=1, max=3_600, message="Between 1 and 3,600 seconds.")],
     )
-    mip_gap_pct = DecimalField(
+    mip_gap_pct = FiniteDecimalField(
         "Solver optimality gap (%)", default=Decimal("0.1"), places=3,
         validators=[InputRequired(message="Enter the optimality gap in percent."),
                     NumberRange(min=0, max=50, message="Between 0%% and 50%%.")],
@@ -243,7 +245,7 @@ class SolicitationForm(DeadlinesForm, GroupingPolicyForm):
         "Currency", choices=options([("usd", "US dollars (USD)"), ("cad", "Canadian dollars (CAD)")]),
         default="usd",
     )
-    admin_fee = DecimalField(
+    admin_fee = FiniteDecimalField(
         "Admin fee (%)", default=Decimal("1.00"), places=2,
         validators=[InputRequired(message="Enter the admin fee in percent (0 for none)."),
                     NumberRange(min=0, max=20, message="Between 0%% and 20%%."),
@@ -318,7 +320,7 @@ def _decimal(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-class ClauseForm(FlaskForm):
+class ClauseForm(AppForm):
     title = StringField(
         "Clause title", validators=[DataRequired(message="Give the clause a title."), Length(max=200)]
     )
@@ -327,17 +329,21 @@ class ClauseForm(FlaskForm):
     )
 
 
-class OptInForm(FlaskForm):
+class OptInForm(AppForm):
     """A district's opt-in: quantity and an optional price ceiling in dollars."""
 
     quantity = IntegerField(
         "Quantity",
         validators=[InputRequired(message="Enter how many units your district commits to."),
-                    NumberRange(min=1, max=10_000_000, message="At least 1 (and at most 10,000,000).")],
+                    NumberRange(min=1, max=MAX_SEATS, message=f"At least 1 (and at most {MAX_SEATS:,}).")],
+        description=f"At most {SEATS_PER_STUDENT} per enrolled student (staff and spares included).",
     )
-    max_unit_price = DecimalField(
+    max_unit_price = FiniteDecimalField(
         "Price ceiling per unit", places=2,
-        validators=[Optional(), NumberRange(min=0, max=1_000_000, message="Cannot be negative."),
+        validators=[Optional(),
+                    NumberRange(min=Decimal("0.01"), max=MAX_UNIT_CENTS // 100,
+                                message=f"Between $0.01 and ${MAX_UNIT_CENTS // 100:,} "
+                                        "(leave it empty for no ceiling)."),
                     _two_decimals("Whole cents only, e.g. 12.50.")],
         description="Optional. You commit to buy only if the awarded unit price is at most this.",
     )
@@ -354,7 +360,7 @@ class OptInForm(FlaskForm):
             return None
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(AppForm):
     version = HiddenField(default="0")
 
     def expected_version(self) -> int | None:

@@ -16,6 +16,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consortium.accounts.models import Organisation
+from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS
 from consortium.db import TZDateTime, str_enum, utcnow
 from consortium.extensions import db
 
@@ -181,6 +182,8 @@ class Solicitation(db.Model):
         ),
         CheckConstraint("term_months >= 1", name="term_months_positive"),
         CheckConstraint("acceptance_window_days >= 1", name="acceptance_window_positive"),
+        CheckConstraint("term_months <= 120", name="term_months_max"),
+        CheckConstraint("acceptance_window_days <= 365", name="acceptance_window_max"),
         CheckConstraint("bid_deadline >= opt_in_deadline", name="bid_after_opt_in_deadline"),
         CheckConstraint("currency IN ('usd', 'cad')", name="currency_known"),
         CheckConstraint(
@@ -266,6 +269,12 @@ class OptIn(db.Model):
         CheckConstraint("quantity >= 1", name="quantity_positive"),
         CheckConstraint(
             "max_unit_amount IS NULL OR max_unit_amount >= 0", name="max_unit_amount_nonnegative"
+        ),
+        CheckConstraint(f"quantity <= {MAX_SEATS}", name="quantity_max"),
+        # A ceiling of $0.00 would commit to nothing while counting as demand.
+        CheckConstraint(
+            f"max_unit_amount IS NULL OR max_unit_amount BETWEEN 1 AND {MAX_UNIT_CENTS}",
+            name="max_unit_amount_range",
         ),
         CheckConstraint("status IN ('live', 'withdrawn')", name="status_known"),
         CheckConstraint("version >= 1", name="version_positive"),

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from consortium.accounts.models import (
     Affiliation,
@@ -23,7 +24,9 @@ from consortium.accounts.models import (
     OrgKind,
 )
 from consortium.audit.services import record
+from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS, SEATS_PER_STUDENT
 from consortium.clock import now
+from consortium.db import database_now
 from consortium.errors import DomainError, conflict, forbidden
 from consortium.extensions import db
 from consortium.filters import localtime, money
@@ -58,10 +61,14 @@ def _existing(solicitation_id: int, district_id: int) -> OptIn | None:
     ).scalar_one_or_none()
 
 
-def _check_may_change(district: Organisation, solicitation: Solicitation) -> None:
+def _check_may_change(district: Organisation, solicitation: Solicitation) -> datetime:
+    """Refuse unless `district` may change its opt-in now; the instant it was decided at.
+
+    Called under the solicitation's row lock; the database's clock decides the deadline.
+    """
     if not district.is_district:
         raise DomainError("Only a district can opt in.")
-    at = now()
+    at = database_now(db.session)
     if not accepts_opt_ins(solicitation, at):
         if solicitation.status in (SolicitationStatus.open, SolicitationStatus.closed):
             tz = solicitation.consortium.timezone
@@ -74,6 +81,29 @@ def _check_may_change(district: Organisation, solicitation: Solicitation) -> Non
         raise forbidden(
             f"{district.name} must be verified by {solicitation.consortium.name} before it can opt in."
         )
+    return at
+
+
+def seat_limit(district: Organisation) -> int | None:
+    """The most seats `district` may commit to: SEATS_PER_STUDENT per enrolled student."""
+    profile = district.district_profile
+    if profile is None or not profile.enrollment:
+        return None
+    return min(SEATS_PER_STUDENT * profile.enrollment, MAX_SEATS)
+
+
+def _check_quantity(district: Organisation, quantity: int) -> None:
+    """Refuse demand a district cannot have: a 1,234-student district asking 10 million seats."""
+    limit = seat_limit(district)
+    if limit is None:
+        raise DomainError(
+            f"Enter {district.name}'s enrollment in its profile first: opt-in quantities are "
+            "checked against it.", field="quantity")
+    if quantity > limit:
+        enrollment = district.district_profile.enrollment
+        raise DomainError(
+            f"{district.name} can commit to at most {limit:,} seats ({SEATS_PER_STUDENT} per "
+            f"enrolled student, {enrollment:,} students).", field="quantity")
 
 
 def _check_version(opt_in: OptIn | None, expected_version: int | None) -> None:
@@ -102,13 +132,16 @@ def upsert_opt_in(
     """
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise DomainError("Quantity must be a whole number of at least 1.", field="quantity")
-    if ceiling is not None and (not isinstance(ceiling, int) or ceiling < 0):
-        raise DomainError("The price ceiling cannot be negative.", field="max_unit_price")
+    if ceiling is not None and (not isinstance(ceiling, int) or not 1 <= ceiling <= MAX_UNIT_CENTS):
+        # $0.00 would commit to nothing, yet count in public momentum as demand.
+        raise DomainError(
+            f"The price ceiling must be between $0.01 and ${MAX_UNIT_CENTS // 100:,} "
+            "(leave it empty for no ceiling).", field="max_unit_price")
     solicitation = _lock(solicitation)
-    _check_may_change(district, solicitation)
+    at = _check_may_change(district, solicitation)
+    _check_quantity(district, quantity)
     opt_in = _existing(solicitation.id, district.id)
     _check_version(opt_in, expected_version)
-    at = now()
     if opt_in is None:
         opt_in = OptIn(
             solicitation_id=solicitation.id,
@@ -160,7 +193,7 @@ def withdraw_opt_in(
 ) -> OptIn:
     """Withdraw before the opt-in deadline; the row stays (withdrawn) so re-joining keeps history."""
     solicitation = _lock(solicitation)
-    _check_may_change(district, solicitation)
+    at = _check_may_change(district, solicitation)
     opt_in = _existing(solicitation.id, district.id)
     _check_version(opt_in, expected_version)
     try:
@@ -170,7 +203,7 @@ def withdraw_opt_in(
     before = opt_in.audit_state()
     opt_in.status = OptInStatus.withdrawn
     opt_in.version += 1
-    opt_in.updated_at = now()
+    opt_in.updated_at = at
     db.session.flush()
     record(action, opt_in, before=before, after=opt_in.audit_state(),
            consortium_id=solicitation.consortium_id)
@@ -284,10 +317,12 @@ def live_opt_ins(solicitation: Solicitation) -> list[OptIn]:
 
 def all_opt_ins(solicitation: Solicitation) -> list[OptIn]:
     """Every opt-in row (live first), with the district: for the consortium's managers only."""
+    # The district and its profile come in the same query: the list shows both for every row.
     return list(
         db.session.scalars(
             select(OptIn)
             .join(Organisation, Organisation.id == OptIn.district_id)
+            .options(contains_eager(OptIn.district).joinedload(Organisation.district_profile))
             .where(OptIn.solicitation_id == solicitation.id)
             .order_by(OptIn.status, Organisation.name, OptIn.id)
         )

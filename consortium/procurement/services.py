@@ -57,6 +57,7 @@ from consortium.procurement.optins import (
     live_opt_ins,
     opt_in_of,
     opt_ins_csv,
+    seat_limit,
     send_deadline_reminders,
     upsert_opt_in,
     withdraw_opt_in,
@@ -69,7 +70,7 @@ __all__ = [
     "describe_policy", "describe_requirements", "district_opt_ins", "enrollment_band",
     "extend_deadlines", "live_opt_ins", "momenta", "momentum", "open_solicitations",
     "open_solicitations_summary", "opt_in_of", "opt_ins_csv", "public_summaries", "publish",
-    "seats_committed", "send_deadline_reminders", "solicitations_of", "transition",
+    "seat_limit", "seats_committed", "send_deadline_reminders", "solicitations_of", "transition",
     "update_clause", "update_draft", "upsert_opt_in", "withdraw_opt_in",
 ]
 

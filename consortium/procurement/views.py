@@ -8,7 +8,7 @@ import click
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from consortium.bids.demand import MIN_CELL, vendor_demand
+from consortium.bids.demand import MIN_CELL, public_demand, vendor_demand
 from consortium.clock import now
 from consortium.commit_point import Answer, mark_field, on_refusal
 from consortium.context import current_org
@@ -89,6 +89,12 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
                 "version": str(opt_in.version if opt_in else 0),
             },
         )
+    if form is not None:
+        limit = services.seat_limit(org)
+        if limit is not None:
+            form.quantity.description = (
+                f"{form.quantity.description} For {org.name}: at most {limit:,} seats."
+            )
     managing = can_manage_solicitation(current_user, solicitation)
     momentum = services.momentum(solicitation)
     return render_template(
@@ -96,7 +102,7 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
         solicitation=solicitation,
         tz=solicitation.consortium.timezone,
         phase=phase(solicitation, at),
-        momentum=momentum if managing else vendor_demand(momentum),
+        momentum=momentum if managing else public_demand(solicitation, momentum),
         policy_words=services.describe_policy(solicitation.policy),
         requirement_words=services.describe_requirements(solicitation.requirements),
         is_district=is_district,
@@ -115,7 +121,7 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
 
 @bp.get("/solicitations/<int:solicitation_id>")
 def detail(solicitation_id: int):
-    return _render_detail(get_solicitation(solicitation_id))
+    return _render_detail(get_solicitation(solicitation_id, with_clauses=True))
 
 
 def _detail_refusal(solicitation: Solicitation) -> Answer:

@@ -41,7 +41,7 @@ def test_create_db_creates_every_table(runner, app):
     result = runner.invoke(args=["create-db"])
     assert result.exit_code == 0
     tables = set(inspect(db.session.connection()).get_table_names())
-    assert {"users", "organisations", "affiliations", "audit_events", "outbox_messages", "login_attempts"} <= tables
+    assert {"users", "organisations", "affiliations", "audit_events", "outbox_messages", "invitations"} <= tables
 
 
 def test_create_consortium_bootstraps_a_manager(runner, app, client, login):

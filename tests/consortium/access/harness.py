@@ -11,7 +11,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from consortium.audit.models import AuditEvent
-from consortium.extensions import db
+from consortium.extensions import db, limiter
 from consortium.notifications.models import OutboxMessage
 from tests.consortium.access.matrix import FLASHED, MATRIX, Case
 from tests.consortium.access.world import ANON, World
@@ -23,6 +23,7 @@ class Outcome:
     location: str
     changed: bool  # an audit event or a mail was written
     errors: tuple[str, ...] = ()  # messages flashed as errors (a refusal that redirects)
+    no_store: bool = False  # Cache-Control: no-store (issue 10: every signed-in answer)
 
     @property
     def redirect(self) -> bool:
@@ -71,6 +72,7 @@ class Walker:
         elif self.cookies[role] is not None:
             client.set_cookie("session", self.cookies[role])
         savepoint = self.connection.begin_nested()
+        limiter.reset()  # every request of the walk is a first try (they all come from one address)
         try:
             before = self._count()
             response = client.open(url, method=method, headers=headers, **body)
@@ -79,7 +81,8 @@ class Walker:
             with client.session_transaction() as session:
                 errors = tuple(m for category, m in session.get("_flashes", []) if category == "error")
             location = response.headers.get("Location", "")
-            return Outcome(response.status_code, location, changed, errors)
+            no_store = "no-store" in response.headers.get("Cache-Control", "")
+            return Outcome(response.status_code, location, changed, errors, no_store)
         finally:
             savepoint.rollback()
             db.session.expire_all()

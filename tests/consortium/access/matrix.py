@@ -410,22 +410,22 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
         Case("own bid on the open solicitation", VENDORS, sol("open"), data=EMPTY),
     ]},
     "bids.bid_detail": {"GET": [
-        Case("A's bid before the deadline", {VA}, ids(bid_id="bid of A (open)"), hidden=True),
-        Case("B's bid before the deadline", {VB}, ids(bid_id="bid of B (open)"), hidden=True),
-        Case("A's bid past the deadline, unopened", {VA}, ids(bid_id="bid of A (sealed)"),
+        Case("A's bid before the deadline", {VA}, lambda w: {"public_id": w.tokens["bid of A (open)"]}, hidden=True),
+        Case("B's bid before the deadline", {VB}, lambda w: {"public_id": w.tokens["bid of B (open)"]}, hidden=True),
+        Case("A's bid past the deadline, unopened", {VA}, lambda w: {"public_id": w.tokens["bid of A (sealed)"]},
              hidden=True),
-        Case("A's opened bid", {VA, MX}, ids(bid_id="bid of A (opened)"), hidden=True),
-        Case("B's opened bid", {VB, MX}, ids(bid_id="bid of B (opened)"), hidden=True),
+        Case("A's opened bid", {VA, MX}, lambda w: {"public_id": w.tokens["bid of A (opened)"]}, hidden=True),
+        Case("B's opened bid", {VB, MX}, lambda w: {"public_id": w.tokens["bid of B (opened)"]}, hidden=True),
     ]},
     "bids.receipt": {"GET": [
         Case("A's receipt before the deadline", {VA},
-             lambda w: {"bid_id": w["bid of A (open)"], "number": 1}, hidden=True),
+             lambda w: {"public_id": w.tokens["bid of A (open)"], "number": 1}, hidden=True),
         Case("B's receipt before the deadline", {VB},
-             lambda w: {"bid_id": w["bid of B (open)"], "number": 1}, hidden=True),
+             lambda w: {"public_id": w.tokens["bid of B (open)"], "number": 1}, hidden=True),
         Case("A's receipt past the deadline, unopened", {VA},
-             lambda w: {"bid_id": w["bid of A (sealed)"], "number": 1}, hidden=True),
+             lambda w: {"public_id": w.tokens["bid of A (sealed)"], "number": 1}, hidden=True),
         Case("B's opened receipt", {VB, MX},
-             lambda w: {"bid_id": w["bid of B (opened)"], "number": 1}, hidden=True),
+             lambda w: {"public_id": w.tokens["bid of B (opened)"], "number": 1}, hidden=True),
     ]},
     "bids.opening_index": {"GET": [Case("own consortium's openings", MANAGERS)]},
     "bids.opening": {
@@ -490,6 +490,28 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
     # --- payments (issue 8): X's "invoiced" award, accepted by both districts (offline mode);
     # district A's invoice (vendor A) is open, district B's (vendor B) overdue.
     **PAYMENTS,
+    # --- issue 10: an invitation is answered by its invitee only (a stranger's token is 404)
+    "accounts.invitation": {"GET": [
+        Case("district A's invitation to vendor B", {DA},
+             lambda w: {"token": w.tokens["invitation of A"]}, hidden=True),
+    ]},
+    "accounts.answer_invitation": {"POST": [
+        Case("accept district A's invitation", {DA},
+             lambda w: {"token": w.tokens["invitation of A"], "decision": "accept"},
+             data=EMPTY, hidden=True),
+        Case("decline district A's invitation", {DA},
+             lambda w: {"token": w.tokens["invitation of A"], "decision": "decline"},
+             data=EMPTY, hidden=True),
+    ]},
+    # --- issue 10: a registration is finished by whoever holds its mailed link
+    "accounts.confirm_registration": {
+        "GET": [Case("the confirmation page", EVERYONE,
+                     lambda w: {"token": w.tokens["registration"]}),
+                Case("a bad link", NOBODY, lambda w: {"token": "not-a-token"},
+                     deny={r: FLASHED for r in ROLES})],
+        "POST": [Case("confirm the registration", EVERYONE,
+                      lambda w: {"token": w.tokens["registration"]}, data=EMPTY)],
+    },
 }
 
 
@@ -571,10 +593,13 @@ API_MATRIX: dict[str, dict[str, list[Case]]] = {
     "api.bids.list_own": {"GET": [Case("own bids", VENDORS)]},
     "api.bids.products": {"GET": [Case("own products", VENDORS)]},
     "api.bids.get_bid": {"GET": [
-        Case("A's bid before the deadline", {VA}, ids(bid_id="bid of A (open)"), hidden=True),
-        Case("A's bid past the deadline, unopened", {VA}, ids(bid_id="bid of A (sealed)"),
+        # Bids are named by their opaque public id (issue 10), in the API too.
+        Case("A's bid before the deadline", {VA}, lambda w: {"bid_id": w.tokens["bid of A (open)"]},
              hidden=True),
-        Case("B's opened bid", {VB, MX}, ids(bid_id="bid of B (opened)"), hidden=True),
+        Case("A's bid past the deadline, unopened", {VA},
+             lambda w: {"bid_id": w.tokens["bid of A (sealed)"]}, hidden=True),
+        Case("B's opened bid", {VB, MX}, lambda w: {"bid_id": w.tokens["bid of B (opened)"]},
+             hidden=True),
     ]},
     "api.bids.get_own": {"GET": [
         Case("own bid on the open solicitation", VENDORS, sol("open")),

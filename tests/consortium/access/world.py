@@ -17,6 +17,7 @@ from consortium.accounts.tokens import create_token
 from consortium.allocation import services as allocation_services
 from consortium.awards.services import publish_award
 from consortium.extensions import db
+from consortium.security import hash_password
 from pricing.tiers import member_amounts, standalone_amount
 from pricing.types import Assignment, Group, Instance, Result, Unassigned
 
@@ -104,6 +105,23 @@ def build_world(make, clock) -> World:
     world.ids["affiliation of A"] = actors[DA].org.affiliation_with(x).id
     # Issue 9: a personal API token of district A's admin, for the revoke page.
     world.ids["token of A"] = create_token(actors[DA].user, "Ash SIS", actors[DA].org).token.id
+    # Issue 10: vendor B's admin invited district A's admin (an existing account) to join.
+    from consortium.accounts.models import Invitation
+
+    invitation = Invitation(token="invitation-of-district-a-to-vendor-b",
+                            organisation=actors[VB].org, user=actors[DA].user, role="member",
+                            invited_by=actors[VB].user)
+    db.session.add(invitation)
+    db.session.flush()
+    world.tokens["invitation of A"] = invitation.token
+    from consortium.accounts.models import User
+    from consortium.accounts.registration import confirmation_token
+
+    registrant = User(name="Noor Applicant", email="noor@registering.example", active=False,
+                      password_hash=hash_password("noor registers a district"))
+    db.session.add(registrant)
+    db.session.flush()
+    world.tokens["registration"] = confirmation_token(registrant, "district", "Noor's SD", x.id)
     applicant = make.district(consortium=x, status="pending", name="Cottonwood Applicant SD")
     world.ids["pending affiliation"] = applicant.org.affiliation_with(x).id
     world.ids["clause of X"] = make.clause(x, title="Price protection (X)").id
@@ -124,6 +142,7 @@ def build_world(make, clock) -> World:
         for role, tag in ((VA, "A"), (VB, "B")):
             bid = make.bid(actors[role], s, product=products[role], submitted_at=at)
             world.ids[f"bid of {tag} on {s.title}"] = bid.id
+            world.tokens[f"bid of {tag} on {s.title}"] = bid.public_id  # what URLs name
         return s
 
     solicitation("draft", status="draft")
@@ -131,7 +150,9 @@ def build_world(make, clock) -> World:
     make.opt_in(open_, actors[DA], quantity=4_321)
     bids_by_both(open_, now - timedelta(hours=1))
     world.ids["bid of A (open)"] = world.ids[f"bid of A on {open_.title}"]
+    world.tokens["bid of A (open)"] = world.tokens[f"bid of A on {open_.title}"]
     world.ids["bid of B (open)"] = world.ids[f"bid of B on {open_.title}"]
+    world.tokens["bid of B (open)"] = world.tokens[f"bid of B on {open_.title}"]
 
     past = {"opt_in_days": -10, "bid_days": -2, "requirements": {"dpa_required": True},
             "policy": {"similarity": [], "min_group_size": 1, "time_limit_s": 10}}
@@ -145,9 +166,13 @@ def build_world(make, clock) -> World:
         make.opt_in(s, actors[DB], quantity=600)
         bids_by_both(s, now - timedelta(days=3))
     world.ids["bid of A (sealed)"] = world.ids[f"bid of A on {sealed.title}"]
+    world.tokens["bid of A (sealed)"] = world.tokens[f"bid of A on {sealed.title}"]
     world.ids["bid of B (sealed)"] = world.ids[f"bid of B on {sealed.title}"]
+    world.tokens["bid of B (sealed)"] = world.tokens[f"bid of B on {sealed.title}"]
     world.ids["bid of A (opened)"] = world.ids[f"bid of A on {opened.title}"]
+    world.tokens["bid of A (opened)"] = world.tokens[f"bid of A on {opened.title}"]
     world.ids["bid of B (opened)"] = world.ids[f"bid of B on {opened.title}"]
+    world.tokens["bid of B (opened)"] = world.tokens[f"bid of B on {opened.title}"]
 
     for s, key in ((opened, "run (opened)"), (awarded, "run (awarded)")):
         run = allocation_services.start_run(s, actors[MX].user, label="Baseline", policy={})

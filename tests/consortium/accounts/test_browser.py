@@ -26,6 +26,20 @@ def test_register_a_district_then_a_manager_verifies_it(live_server, page):
     page.fill("#password", "willow creek reads together")
     page.fill("#confirm", "willow creek reads together")
     page.click("button:has-text('Register')")
+    assert "Check the inbox of jamie@willowcreek.example" in page.inner_text(".flashes")
+    # The registration is finished from the link mailed to that address.
+    import re
+
+    from sqlalchemy import select
+
+    from consortium.notifications.models import OutboxMessage
+
+    db.session.expire_all()
+    body = db.session.scalars(select(OutboxMessage.body)
+                              .filter_by(to="jamie@willowcreek.example")).one()
+    page.goto(re.search(r"https?://[^/\s]+(/register/confirm/\S+)", body).group(1).join(
+        [live_server(""), ""]))
+    page.click("button:has-text('Confirm and sign in')")
 
     page.fill("#enrollment", "-1")
     page.click("button:has-text('Save profile')")

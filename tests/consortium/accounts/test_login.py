@@ -1,7 +1,6 @@
 from sqlalchemy import select
 
 from consortium.extensions import db
-from consortium.security import LoginAttempt
 from tests.factories import PASSWORD
 
 
@@ -36,33 +35,7 @@ def test_login_follows_only_local_next(client, make):
     assert response.headers["Location"] == "/org/profile"
 
 
-def test_sixth_failed_attempt_is_rate_limited_even_with_the_right_password(client, make, clock):
-    district = make.district()
-    for _ in range(5):
-        assert client.post("/login", data={"email": district.email, "password": "nope nope nope"}).status_code == 400
-    response = client.post("/login", data={"email": district.email, "password": PASSWORD})
-    assert response.status_code == 429
-    assert "Too many failed sign-in attempts" in response.text
-    assert int(response.headers["Retry-After"]) > 0
-    assert client.get("/org/profile").status_code == 302
-
-    clock.advance(minutes=16)
-    assert client.post("/login", data={"email": district.email, "password": PASSWORD}).status_code == 302
-
-
-def test_rate_limit_is_per_email_and_address_and_stored_in_the_database(client, make, clock):
-    a, b = make.district(), make.district()
-    for _ in range(5):
-        client.post("/login", data={"email": a.email, "password": "nope nope nope"})
-    assert db.session.execute(select(db.func.count()).select_from(LoginAttempt)).scalar_one() == 5
-    # Another account from the same address is unaffected...
-    assert client.post("/login", data={"email": b.email, "password": PASSWORD}).status_code == 302
-    client.post("/logout")
-    # ... and so is the same account from another address.
-    other = client.post(
-        "/login", data={"email": a.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.9.8.7"}
-    )
-    assert other.status_code == 302
+# Rate limits (back-off per email and address, never a lock-out): tests/consortium/hardening/test_rate_limits.py
 
 
 def test_passwords_are_hashed_with_argon2id(make):

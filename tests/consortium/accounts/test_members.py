@@ -64,13 +64,16 @@ def test_admin_invites_a_new_colleague_who_sets_a_password(client, make, login):
     assert client.post("/org/members", data={"email": "x@y.example", "name": "X", "role": "admin"}).status_code == 403
 
 
-def test_adding_an_existing_user_gives_them_a_second_organisation(client, make, login):
+def test_adding_an_existing_user_invites_them_to_a_second_organisation(client, make, login):
     a, b = make.district(), make.district()
     login(client, a)
     client.post("/org/members", data={"email": b.email, "name": "ignored", "role": "admin"})
-    assert {m.organisation_id for m in db.session.get(User, b.user.id).memberships} == {a.org.id, b.org.id}
+    # Nothing changes until they accept (tests/consortium/hardening/test_invitations.py).
+    assert {m.organisation_id for m in db.session.get(User, b.user.id).memberships} == {b.org.id}
     again = client.post("/org/members", data={"email": b.email, "name": "x", "role": "admin"})
-    assert again.status_code == 400 and "already a member" in again.text
+    assert again.status_code == 400 and "already invited" in again.text
+    own = client.post("/org/members", data={"email": a.email, "name": "x", "role": "admin"})
+    assert own.status_code == 400 and "already a member" in own.text
 
 
 def test_the_last_admin_cannot_be_removed(client, make, login):

@@ -69,7 +69,7 @@ def test_graduated_groups_keep_the_result_amounts_and_show_an_average(make, cloc
         starts_on=date(2026, 3, 2), expires_on=date(2027, 3, 2),
     )
     group = award.groups[0]
-    offer = next(o for o in instance.offers if o.id == str(group.bid_id))
+    offer = next(o for o in instance.offers if o.id == group.bid.public_id)
     assert group.total_amount == schedule_total(offer, 1_000) == 999 * 2_000 + 1 * 1_500
     assert group.tiers_mode == "graduated" and group.unit_is_average
     assert group.unit_amount == round(group.total_amount / 1_000) and group.tier_index == 1

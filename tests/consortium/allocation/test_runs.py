@@ -11,6 +11,7 @@ from consortium.allocation import services
 from consortium.allocation.models import AllocationRun
 from consortium.audit.models import AuditEvent
 from consortium.awards.models import Award, Contract
+from consortium.bids.models import Bid
 from consortium.extensions import db
 from tests.consortium.allocation.fakes import error_solve, fake_solve
 
@@ -62,7 +63,8 @@ def test_stored_input_is_the_exact_instance(client, login, scenario, solve):
     assert a["quantity"] == 400 and "max_unit_amount" not in a
     assert a["features"] == {"enrollment": 800, "mbps_per_student": 0.5, "locale": "rural", "state": "IL"}
     assert by_id[str(scenario.district_b.org.id)]["max_unit_amount"] == 1_900
-    assert [o["id"] for o in data["offers"]] == sorted((o["id"] for o in data["offers"]), key=int)
+    bids = db.session.scalars(select(Bid).order_by(Bid.id)).all()
+    assert [o["id"] for o in data["offers"]] == [b.public_id for b in bids]  # opaque, bid order
     assert data["offers"][0]["vendor"] == scenario.vendor_a.org.name
     assert {"feature": "locale", "same": True} in data["policy"]["similarity"]
     assert run.input_sha256 == __import__("hashlib").sha256(run.input_json.encode()).hexdigest()

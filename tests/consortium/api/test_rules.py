@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consortium.audit.models import AuditEvent
-from consortium.bids.models import BidVersion
+from consortium.bids.models import Bid, BidVersion
 from consortium.extensions import db
 from tests.consortium.procurement.helpers import opt_in_rows
 
@@ -42,6 +42,11 @@ def test_a_bid_is_sealed_to_everyone_but_its_vendor_until_opened(api, make, cloc
     assert response.status_code == 200
     bid = response.get_json()
     assert bid["versions"][0]["tiers"] == TIERS and bid["versions"][0]["nonce"]
+    # The bid is named by its opaque public id, as on the pages (issue 10), never its key.
+    row = db.session.scalars(select(Bid)).one()
+    assert bid["id"] == row.public_id and not bid["id"].isdigit()
+    assert api(vendor).get(f"/bids/{bid['id']}").get_json()["id"] == row.public_id
+    assert api(vendor).get(f"/bids/{row.id}").status_code == 404
     for role in ("manager", "rival", "district"):
         assert api(scene[role]).get(f"/bids/{bid['id']}").status_code == 404, role
     assert api(scene["rival"]).get("/bids").get_json()["total"] == 0
@@ -90,6 +95,19 @@ def test_a_bid_names_the_tier_at_fault(api, make, scene):
     assert response.status_code == 422 and "product_id" in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize(("change", "field"), [
+    ({"capacity": 10_000_001}, "capacity"),
+    ({"tiers": [{"up_to": 10_000_001, "unit_amount": 900}, {"up_to": None, "unit_amount": 800}]},
+     "tiers.0.up_to"),
+    ({"tiers": [{"up_to": None, "unit_amount": 100_000_001}]}, "tiers.0.unit_amount"),
+])
+def test_bid_numbers_past_the_bounds_are_refused_by_field(api, make, scene, change, field):
+    s, vendor = scene["solicitation"], scene["vendor"]
+    response = api(vendor).put(f"/solicitations/{s.id}/bid", json=bid_body(make, vendor) | change)
+    assert response.status_code == 422 and field in response.get_json()["errors"]
+    assert db.session.scalar(select(func.count()).select_from(BidVersion)) == 0
+
+
 def test_opt_in_versions_deadlines_and_verification(api, make, clock, scene):
     s, district = scene["solicitation"], scene["district"]
     client = api(district)
@@ -126,6 +144,9 @@ HOSTILE = [
     ({"quantity": 0, "max_unit_amount": None, "version": -1}, {"quantity", "version"}),
     ({"quantity": "500", "max_unit_amount": "12.50", "version": True}, {"quantity", "max_unit_amount", "version"}),
     ({"quantity": 5.5, "version": 0}, {"quantity"}),
+    # consortium.bounds, as on the page: no $0.00 ceiling, nothing past the columns' ranges.
+    ({"quantity": 10_000_001, "max_unit_amount": 0, "version": 0}, {"quantity", "max_unit_amount"}),
+    ({"quantity": 5, "max_unit_amount": 100_000_001, "version": 2**31}, {"max_unit_amount", "version"}),
     ({"quantity": 5, "version": 0, "district_id": 1}, {"district_id"}),
     ({}, {"quantity", "version"}),
     ([1, 2, 3], {"_request"}),
@@ -156,11 +177,22 @@ def test_missing_or_broken_bodies_are_422(api, scene, data, content_type):
 @pytest.mark.parametrize("path", [
     "/solicitations/9223372036854775808", "/solicitations/99999999999999999999999/momentum",
     "/solicitations/-1", "/solicitations/1e3", "/bids/4294967296", "/contracts/0",
-    "/runs/9999999999/input",
+    "/runs/9999999999/input", "/solicitations/2147483648",
 ])
 def test_huge_or_odd_ids_are_404(api, scene, path):
     response = api(scene["manager"]).get(path)
     assert response.status_code == 404 and response.get_json()["status"] == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH"])
+def test_ids_past_the_32_bit_keys_match_no_route_for_any_method(api, scene, method):
+    """2^31 is a 404 for every method (a bound in the converter's regex, not a 405), while
+    2^31 - 1 still reaches the view, which finds nothing."""
+    client = api(scene["manager"])
+    past = client.open(method, "/solicitations/2147483648", json={})
+    assert past.status_code == 404 and past.get_json()["status"] == 404
+    largest = client.open(method, "/solicitations/2147483647", json={})
+    assert largest.status_code == 404 and "Allow" not in largest.headers
 
 
 @pytest.mark.parametrize("query", [

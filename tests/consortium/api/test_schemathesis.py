@@ -42,7 +42,7 @@ def api_world(app, make, clock, monkeypatch):
     tokens = {role: create_token(actor.user, "schemathesis", actor.org).plaintext
               for role, actor in world.actors.items()}
     ids = {
-        "solicitation_id": world["open"], "bid_id": world["bid of A (open)"],
+        "solicitation_id": world["open"], "bid_id": world.tokens["bid of A (open)"],
         "run_id": world["run (opened)"], "award_id": world["award"],
         "group_id": world["group of vendor A"], "contract_id": world["contract of district A"],
     }

@@ -32,7 +32,7 @@ def _walk(world, bid, as_, table):
     for index, role in enumerate(ROLES):
         client = as_(None if role == "anonymous" else getattr(world, role))
         for pattern, expected in table.items():
-            url = pattern.format(sid=world.solicitation.id, bid=bid.id)
+            url = pattern.format(sid=world.solicitation.id, bid=bid.public_id)
             seen[(role, url)] = (client.get(url).status_code, expected[index])
     return {key: got for key, (got, expected) in seen.items() if got != expected}
 

@@ -75,7 +75,7 @@ def test_revisions_append_versions_and_the_history_shows_every_hash(world, make,
     assert bid.versions[0].tiers_mode == "volume"  # the first version is untouched
     assert bid.versions[0].content_hash != bid.versions[1].content_hash
 
-    history = vendor_a.get(f"/bids/{bid.id}")
+    history = vendor_a.get(f"/bids/{bid.public_id}")
     assert all(v.content_hash in history.text for v in bid.versions)
     mine = vendor_a.get("/bids/")
     assert world.solicitation.title in mine.text and bid.versions[1].content_hash in mine.text
@@ -87,15 +87,15 @@ def test_revisions_append_versions_and_the_history_shows_every_hash(world, make,
 def test_sealed_bid_is_readable_by_its_vendor_only_before_the_deadline(world, make, as_):
     bid = make.bid(world.vendor_a, world.solicitation)
     version = bid.versions[0]
-    assert as_(world.vendor_a).get(f"/bids/{bid.id}").status_code == 200
-    assert as_(world.vendor_a).get(f"/bids/{bid.id}/receipt/1").status_code == 200
+    assert as_(world.vendor_a).get(f"/bids/{bid.public_id}").status_code == 200
+    assert as_(world.vendor_a).get(f"/bids/{bid.public_id}/receipt/1").status_code == 200
     for actor in (world.vendor_b, world.manager_x, world.manager_y, world.district_a):
         client = as_(actor)
-        for url in (f"/bids/{bid.id}", f"/bids/{bid.id}/receipt/1"):
+        for url in (f"/bids/{bid.public_id}", f"/bids/{bid.public_id}/receipt/1"):
             response = client.get(url)
             assert response.status_code == 404, (actor.org.name, url)
             assert version.content_hash not in response.text
-    anonymous = as_(None).get(f"/bids/{bid.id}")
+    anonymous = as_(None).get(f"/bids/{bid.public_id}")
     assert anonymous.status_code in (302, 401)
 
     opening = as_(world.manager_x).get(f"/bids/opening/{world.solicitation.id}")

@@ -85,7 +85,7 @@ def test_manager_opens_bids_and_sees_each_hash_beside_a_recomputed_one(world, tw
 
     manager = as_(world.manager_x)
     # Past the deadline but not opened: still sealed for the manager.
-    assert manager.get(f"/bids/{a.id}").status_code == 404
+    assert manager.get(f"/bids/{a.public_id}").status_code == 404
     assert "Open bids" in manager.get(f"/bids/opening/{world.solicitation.id}").text
 
     assert manager.post(f"/bids/opening/{world.solicitation.id}").status_code == 302
@@ -105,9 +105,9 @@ def test_manager_opens_bids_and_sees_each_hash_beside_a_recomputed_one(world, tw
     assert "OneRoster 1.2" in page.text and "WCAG 2.1 AA" in page.text  # declarations shown
 
     # After opening, the manager may read each bid; other vendors still may not.
-    assert manager.get(f"/bids/{a.id}").status_code == 200
-    assert as_(world.vendor_b).get(f"/bids/{a.id}").status_code == 404
-    assert as_(world.manager_y).get(f"/bids/{a.id}").status_code == 404
+    assert manager.get(f"/bids/{a.public_id}").status_code == 200
+    assert as_(world.vendor_b).get(f"/bids/{a.public_id}").status_code == 404
+    assert as_(world.manager_y).get(f"/bids/{a.public_id}").status_code == 404
     assert as_(world.manager_y).get(f"/bids/opening/{world.solicitation.id}").status_code == 403
 
     actions = db.session.scalars(
@@ -153,7 +153,7 @@ def test_an_altered_bid_shows_that_its_hash_no_longer_matches(world, two_bids, a
 def test_vendors_see_their_own_history_with_hashes_after_the_deadline(world, two_bids, as_, clock):
     a, _b = two_bids
     clock.set(world.solicitation.bid_deadline + timedelta(days=1))
-    page = as_(world.vendor_a).get(f"/bids/{a.id}")
+    page = as_(world.vendor_a).get(f"/bids/{a.public_id}")
     assert page.status_code == 200
     assert all(v.content_hash in page.text for v in a.versions)
     assert "Version 2 counts" in page.text
@@ -163,8 +163,8 @@ def test_after_opening_the_vendor_sees_its_receipt_hash_checked(world, two_bids,
     a, _b = two_bids
     clock.set(world.solicitation.bid_deadline)
     vendor = as_(world.vendor_a)
-    assert "At bid opening" not in vendor.get(f"/bids/{a.id}").text
+    assert "At bid opening" not in vendor.get(f"/bids/{a.public_id}").text
     as_(world.manager_x).post(f"/bids/opening/{world.solicitation.id}")
-    page = vendor.get(f"/bids/{a.id}").text
+    page = vendor.get(f"/bids/{a.public_id}").text
     assert "At bid opening" in page and "matches" in page
     assert page.count(a.versions[1].content_hash) == 3  # history, receipt and recomputed

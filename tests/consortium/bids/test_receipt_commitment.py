@@ -138,9 +138,9 @@ def _manager_pages(world, bid: Bid) -> dict[str, tuple[str, ...]]:
         f"/bids/opening/{s}",
         f"/solicitations/{s}",
         "/solicitations/",
-        f"/bids/{bid.id}",
-        f"/bids/{bid.id}/receipt/1",
-        f"/bids/{bid.id}/receipt/4",
+        f"/bids/{bid.public_id}",
+        f"/bids/{bid.public_id}/receipt/1",
+        f"/bids/{bid.public_id}/receipt/4",
         "/",
     )
     return {"manager X": x_pages, "manager Y": ("/audit/", "/audit/export.csv", "/outbox/", "/")}
@@ -201,10 +201,10 @@ def test_the_nonce_is_never_in_mail_or_the_audit_trail(world, sealed, as_, clock
 
 def test_the_vendor_sees_its_own_nonces_before_opening(world, sealed, as_):
     vendor = as_(world.vendor_a)
-    history = vendor.get(f"/bids/{sealed.id}").text
+    history = vendor.get(f"/bids/{sealed.public_id}").text
     assert all(v.nonce in history for v in sealed.versions)
     for version in sealed.versions:
-        receipt = vendor.get(f"/bids/{sealed.id}/receipt/{version.number}").text
+        receipt = vendor.get(f"/bids/{sealed.public_id}/receipt/{version.number}").text
         assert version.nonce in receipt and version.content_hash in receipt
     # The other vendor does not even learn the bid exists.
-    assert as_(world.vendor_b).get(f"/bids/{sealed.id}").status_code == 404
+    assert as_(world.vendor_b).get(f"/bids/{sealed.public_id}").status_code == 404

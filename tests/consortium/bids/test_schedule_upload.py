@@ -32,7 +32,12 @@ def test_a_good_file_becomes_the_next_sealed_version(client, login, world, make)
     login(client, world.vendor_a)
     response = upload(client, world, product, "up_to,unit_price\n999,$12.00\n\n4999,10.50\n,9\n",
                       capacity="8000")
-    assert response.status_code == 302 and "/receipt/1" in response.headers["Location"]
+    assert response.status_code == 302
+    bid = db.session.query(Bid).filter_by(solicitation_id=world.solicitation.id,
+                                          vendor_id=world.vendor_a.org.id).one()
+    # The receipt is named by the bid's opaque public id (issue 10), never its primary key.
+    assert response.headers["Location"].endswith(f"/bids/{bid.public_id}/receipt/1")
+    assert client.get(response.headers["Location"]).status_code == 200
     assert versions(world, world.vendor_a) == [(1, "volume", [
         {"up_to": 999, "unit_amount": 1200}, {"up_to": 4999, "unit_amount": 1050},
         {"up_to": None, "unit_amount": 900}], 8000)]

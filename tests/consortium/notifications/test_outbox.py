@@ -153,7 +153,8 @@ def test_outbox_for_never_hands_out_a_sign_in_link(app, make):
         request_password_reset(colleague.user.email)
     services.notify(colleague.user.email, "Deadline approaching", "Two days left.",
                     consortium_id=consortium.id)
-    readers = (services.consortium_outbox(consortium), services.personal_outbox(colleague.email))
+    readers = (services.consortium_outbox(consortium, colleague.email),
+               services.personal_outbox(colleague.email))
     for outbox in readers:
         entries = {e.subject: e for e in outbox}
         assert entries["Reset your password"].withheld

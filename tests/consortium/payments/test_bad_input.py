@@ -77,6 +77,26 @@ def test_a_bad_purchase_order_number_is_refused(client, login, awarded, invoice,
     assert _state(invoice) == before
 
 
+@pytest.mark.parametrize(("path", "who", "field", "other"), [
+    ("purchase-order", "district", "po_number", {}),
+    ("void", "manager", "reason", {}),
+    ("payments", "manager", "reference", {**PAYMENT, "amount": "6000"}),
+])
+def test_a_text_field_posted_as_a_file_is_a_form_error(client, login, awarded, invoice, path, who,
+                                                        field, other):
+    """Issue 10's AppForm covers the payments forms: a file part is no text (it was a 500)."""
+    import io
+
+    login(client, awarded.manager if who == "manager" else awarded.scenario.district_a)
+    before = _state(invoice)
+    data = {**other, field: (io.BytesIO(b"PO-1"), "po.txt")}
+    response = client.post(f"/invoices/{invoice.id}/{path}", data=data,
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    assert _state(invoice) == before
+
+
 def test_a_500_character_void_reason_is_refused(client, login, awarded, invoice):
     login(client, awarded.manager)
     before = _state(invoice)

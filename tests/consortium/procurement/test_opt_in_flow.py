@@ -78,7 +78,7 @@ def test_opt_in_change_withdraw_rejoin(client, login, make, setting):
     make.opt_in(solicitation, birch, quantity=300)
     make.opt_in(solicitation, make.district(), quantity=1_000)
     page = text(client.get(url(solicitation)))
-    assert "3 districts opted in" in page and "2,000 × seat per year committed" in page
+    assert "3 districts opted in" in page and "2,000 to 5,000 × seat per year committed" in page
     assert "Apple Creek" not in page
     assert "Sign in" in page
 
@@ -90,7 +90,7 @@ def test_opt_in_change_withdraw_rejoin(client, login, make, setting):
         ({"quantity": "-5"}, "Quantity: At least 1"),
         ({"quantity": ""}, "Quantity: Enter how many units your district commits to."),
         ({"quantity": "lots"}, "Quantity: Not a valid integer value."),
-        ({"quantity": "100", "max_unit_price": "-1"}, "Price ceiling per unit (USD): Cannot be negative."),
+        ({"quantity": "100", "max_unit_price": "-1"}, "Price ceiling per unit (USD): Between $0.01 and $1,000,000 (leave it empty for no ceiling)."),
         ({"quantity": "100", "max_unit_price": "12.345"}, "Price ceiling per unit (USD): Whole cents only"),
         ({"quantity": "100", "max_unit_price": "ten"}, "Price ceiling per unit (USD): Not a valid decimal value."),
     ],

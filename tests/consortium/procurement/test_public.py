@@ -43,7 +43,8 @@ def test_public_list_shows_what_takes_opt_ins_or_bids_with_momentum(client, life
     for title in ("Draft assessment", "Cancelled devices", "Closed math", "Awarded literacy"):
         assert title not in page
     assert page.index("Bidding internet") < page.index("Closing soon SIS") < page.index("Open LMS")
-    assert "3 districts · 21,800 × seat per year committed" in page
+    # While opt-ins are open seats show as a range (no before/after differencing).
+    assert "3 districts · 20,000 to 50,000 × seat per year committed" in page
     assert "Fewer than 3 districts in so far" in page  # the other two have no opt-ins yet
     assert "Opt-in window closes in 5 days" in page
     assert "opt-ins closed Bidding closes in 2 days" in page
@@ -54,11 +55,12 @@ def test_public_list_shows_what_takes_opt_ins_or_bids_with_momentum(client, life
 def test_detail_page_for_everyone(client, login, make, lifecycle):
     s = lifecycle["open"]
     page = text(client.get(f"/solicitations/{s.id}"))
-    assert "3 districts opted in" in page and "21,800 × seat per year committed" in page
-    # Cells of fewer than 3 districts are merged, so no district's quantity can be read off.
-    assert "other (rural, urban) 3 21,800" in page
-    assert "other (under 500, 500 to 2,499, 10,000 and over) 3 21,800" in page
-    assert "rural 2" not in page and "20,000" not in page.replace("21,800", "")
+    assert "3 districts opted in" in page and "20,000 to 50,000 × seat per year committed" in page
+    # Cells of fewer than 3 districts are merged, so no district's quantity can be read off;
+    # while opt-ins are open cells show district counts only.
+    assert "other (rural, urban) 3 at the deadline" in page
+    assert "other (under 500, 500 to 2,499, 10,000 and over) 3 at the deadline" in page
+    assert "rural 2" not in page and "21,800" not in page
     assert "A data-privacy agreement signed for each district's state." in page
     assert "1EdTech OneRoster 1.2 certified." in page
     assert "In a group, the largest enrollment is at most 4 times the smallest." in page
