@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install test demo lint bench bench-web clean
+.PHONY: install test demo lint bench bench-real bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/allocation.py
+
+# Real districts (tests/data/districts.csv): states, three states, 5,000 nationally, group sizes.
+bench-real: install
+	$(BIN)/python bench/real.py
 
 # gunicorn (2 workers) on PostgreSQL (database consortium_bench, re-created) against bare Flask;
 # needs wrk (apt-get install wrk) and PostgreSQL on 127.0.0.1:5432. See README "Web benchmark".

@@ -78,20 +78,21 @@ def solve(instance: Instance, *, solver: str | None = None, time_limit_s: float 
 
     bound: int | None = None
     proven = False
+    # Solvers overrun their limit a little, and the answer's reasons and its check take a
+    # moment on thousands of districts: the search stops early enough to end within the limit.
+    reserve = min(0.05 * budget, 15.0)
     candidates = maximal_candidates(problem)
     stats["exact_model"] = candidates is not None
     if candidates is not None:
         tracker.enter("exact")
-        outcome = solve_exact(problem, candidates, best, solver, deadline, on_better, on_bound)
+        outcome = solve_exact(problem, candidates, best, solver, deadline - reserve, on_better,
+                              on_bound)
         on_better(outcome.grouping)
         bound, proven = outcome.bound, outcome.proven
         served_bound = _tighter(served_bound, outcome.served_bound)
         stats["phases"] = outcome.phases
         stats["candidate_boxes"] = len(candidates)
     else:
-        # The answer's reasons and its check take a moment on thousands of districts: the
-        # search stops early enough for them to end within the limit.
-        reserve = min(0.05 * budget, 15.0)
         large = solve_large(problem, best, deadline - reserve, served_bound=served_bound,
                             on_better=on_better, on_bound=on_bound, tick=tracker.enter)
         on_better(large.grouping)
