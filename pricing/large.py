@@ -81,6 +81,9 @@ def solve_large(problem: Problem, incumbent: Grouping, deadline: float, *,
         nonlocal best
         if not grouping:
             return
+        # Every column is built valid; this keeps a slip from costing the whole answer (the
+        # final check would fall back to a baseline): a group that breaks a rule is left out.
+        grouping = [(o, m) for o, m in grouping if problem.group_is_valid(o, list(m))]
         grouping = improve(problem, grouping, deadline=deadline)
         if lexicographically_better(problem, grouping, best):
             best = grouping
@@ -94,10 +97,11 @@ def solve_large(problem: Problem, incumbent: Grouping, deadline: float, *,
     pool = Pool()
     for o, members in best:
         pool.add(problem, o, members)
-    for i, needs in enumerate(problem.need):
-        for o, need in needs.items():
-            if need <= problem.buyers[i].quantity:
-                pool.add(problem, o, [i])
+    if problem.policy.min_group_size <= 1:  # a district alone is a group only then
+        for i, needs in enumerate(problem.need):
+            for o, need in needs.items():
+                if need <= problem.buyers[i].quantity:
+                    pool.add(problem, o, [i])
 
     # Phase 1: the most seats.
     trusted: list[int] = []

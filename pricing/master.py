@@ -60,6 +60,8 @@ class Master:
     def solve_lp(self, time_limit_s: float) -> tuple[float, Duals] | None:
         """Solve the LP; (value, duals), or None when no optimum was reached in the time."""
         highspy, h = self.highspy, self.h
+        if not self.ids:  # no column yet (no district alone is a group): every dual is zero
+            return 0.0, Duals(np.zeros(self.space.n), np.zeros(self.space.m), 0.0)
         began = time.perf_counter()
         _time_limit(h, min(time_limit_s, 2.0 + 3.0 * self.fresh_s))
         h.run()
@@ -210,11 +212,15 @@ def generate(master: Master, deadline: float, *, tolerance: float,
             bound = candidate
 
     last: Duals | None = None
+    # A round's pricing takes seconds on hundreds of thousands of memberships, the tight one
+    # about three times as long: neither starts when it would end well past the deadline.
+    price_s = 0.0
+    overrun = deadline + 0.25 * (deadline - began)
 
     def tighten() -> None:
         # At the center and at the last LP duals: near convergence the latter are the better.
         for at in {id(d): d for d in (center, last) if d is not None}.values():
-            if time.perf_counter() < deadline + 0.25 * (deadline - began):
+            if time.perf_counter() + 3.0 * price_s < overrun:
                 offer(price(space, pool, at, phase, target, limit=0, tight=True).bound)
 
     while time.perf_counter() < deadline:
@@ -223,9 +229,13 @@ def generate(master: Master, deadline: float, *, tolerance: float,
             break
         value, duals = solved
         last = duals
+        if rounds and time.perf_counter() + price_s > overrun:
+            break
         rounds += 1
         at = duals if center is None else center.mix(duals, alpha)
+        started = time.perf_counter()
         priced = price(space, pool, at, phase, target)
+        price_s = time.perf_counter() - started
         if priced.bound is not None and (quick is None or better(priced.bound, quick)):
             quick, center = priced.bound, at
             offer(quick)

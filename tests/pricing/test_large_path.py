@@ -58,3 +58,18 @@ def test_column_path_is_deterministic(column_path: None) -> None:
     instance = tiny(4, capacities=True)
     first, second = solve(instance), solve(instance)
     assert first.groups == second.groups and first.assignments == second.assignments
+
+
+@pytest.mark.parametrize("seed", range(1, 7))
+def test_column_path_keeps_group_sizes_without_falling_back(seed: int, column_path: None) -> None:
+    # A district alone is no group under min_group_size 2: the path must not offer one (the
+    # final check would throw the whole answer away for a baseline without bounds).
+    instance = tiny(seed, capacities=True)
+    instance = replace(instance, policy=replace(instance.policy, min_group_size=2, max_group_size=3))
+    most, least = exhaustive_optimum(instance)
+    result = solve(instance)
+    assert check_result(instance, result) == []
+    assert "discarded" not in result.stats
+    assert all(2 <= len(g.members) <= 3 for g in result.groups)
+    assert result.served_bound is not None and result.served_bound >= most >= result.served_quantity
+    assert result.bound is not None and result.bound <= cheapest_serving(instance, result.served_quantity)
