@@ -134,7 +134,11 @@ def solve_large(problem: Problem, incumbent: Grouping, deadline: float, *,
     for _ in range(3):
         target = served_quantity(problem, best)
         tick("cost")
-        cost = Master(space, pool, COST, target, columns=columns)
+        # The incumbent's groups keep the LP feasible at its seats (the search since the
+        # last LP may have found groups that are in no pool yet).
+        incumbent_ids = [pool.add(problem, o, m) for o, m in best]
+        cost = Master(space, pool, COST, target,
+                      columns=None if columns is None else [*columns, *incumbent_ids])
         done = generate(cost, min(deadline, began + 0.7 * budget), tolerance=1e-4,
                         on_round=lambda _v, _b: tick("cost"))
         rounds += done.rounds
