@@ -36,7 +36,10 @@ class ConfirmForm(AppForm):
 
 
 class PublishForm(AppForm):
-    """The publish confirmation: only a POST carrying `confirm` publishes."""
+    """The publish confirmation: only a POST carrying `confirm` publishes.
+
+    The field has no default, so a POST without it (the run page's button, a replayed or
+    forged request) is never taken for a confirmation."""
 
     CONFIRMED = "yes"
-    confirm = HiddenField(default=CONFIRMED)
+    confirm = HiddenField()

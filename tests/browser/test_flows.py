@@ -141,6 +141,8 @@ def test_a_manager_runs_compares_and_publishes_and_anyone_can_verify(server, new
     screenshot(page, "manager-compare")
 
     page.click("main button:has-text('Publish Baseline')")
+    expect(page.locator("h1")).to_contain_text("Publish “Baseline” as the award?")
+    page.click("main button:has-text('Publish and mail')")
     expect(page.locator(".flashes")).to_contain_text("The award is published")
     award_id = int(re.search(r"/awards/(\d+)/manage", page.url).group(1))
 
