@@ -320,6 +320,7 @@ def step_lines(
 ) -> Chart:
     """Values over time as step lines (each holds until it changes), one colour per series."""
     fmt = _money if money else (lambda v: f"{v:,.0f}")
+    tick_fmt = _short_money if money else fmt
     points = [(t, v) for _, line in series for t, v in line if v is not None]
     t_high = max([t for t, _ in points], default=1.0) or 1.0
     v_low = min([v for _, v in points], default=0.0)
@@ -345,7 +346,7 @@ def step_lines(
         body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:g}", size=10))
     ticks = ys.ticks()
     for tick in ticks[:: max(1, len(ticks) // 5)]:
-        body.append(_text(LEFT - 4, ys(tick) + 4, fmt(tick), anchor="end", size=10))
+        body.append(_text(LEFT - 4, ys(tick) + 4, tick_fmt(tick), anchor="end", size=10))
     body.append(_text((LEFT + WIDTH - RIGHT) / 2, HEIGHT - 10, x_label))
     mid = (TOP + HEIGHT - BOTTOM) / 2
     body.append(_text(12, mid, y_label, transform=f"rotate(-90 12 {mid})"))
@@ -354,6 +355,15 @@ def step_lines(
     rows = _changes(series, fmt)
     return Chart(_svg(title, desc or "no data yet", body), title,
                  ("seconds", *(name for name, _ in series)), rows)
+
+
+def _short_money(cents: float) -> str:
+    """An axis label that fits the margin: $1.25M, $480k, $950."""
+    dollars = cents / 100
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(dollars) >= size:
+            return f"${dollars / size:,.3g}{suffix}"
+    return f"${dollars:,.0f}"
 
 
 def _changes(series, fmt) -> tuple[tuple[str, ...], ...]:
