@@ -31,11 +31,11 @@ class Chart:
     rows: tuple[tuple[str, ...], ...]
 
 
-def _svg(title: str, desc: str, body: list[str]) -> Markup:
+def _svg(title: str, desc: str, body: list[str], height: int = HEIGHT) -> Markup:
     uid = next(_ids)
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" class="chart" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" role="img" class="chart" '
         f'aria-labelledby="chart-t{uid} chart-d{uid}">'
         f'<title id="chart-t{uid}">{escape(title)}</title>'
         f'<desc id="chart-d{uid}">{escape(desc)}</desc>'
@@ -258,3 +258,122 @@ def scatter(points: Sequence[Point], *, title: str, x_label: str, y_label: str) 
     desc = f"{len(usable)} districts in {len(series)} groups, {x_label} against {y_label}."
     rows = tuple((p.label, p.series, f"{p.x:g}", f"{p.y:g}") for p in points)
     return Chart(_svg(title, desc, body), title, ("district", "group", x_label, y_label), rows)
+
+
+# --- allocation runs: the compare chart and the convergence chart (issue 6) ---------------
+
+LABEL_COLUMN = 200  # px for the category labels of a horizontal bar chart
+ROW = 30
+
+
+def _fit(label: str, width: float, size: int = 11) -> str:
+    """The label cut with an ellipsis to fit `width` px (about 0.58 em a character)."""
+    room = max(4, int(width / (size * 0.58)))
+    return label if len(label) <= room else label[: room - 1].rstrip() + "…"
+
+
+def hbar_chart(
+    bars: Sequence[tuple[str, float]],
+    *,
+    title: str,
+    value_label: str,
+    category_label: str = "category",
+    percent: bool = False,
+) -> Chart:
+    """Horizontal bars, one row per label: long labels never overlap (cut, full in a tooltip)."""
+    fmt = (lambda v: f"{v:.1f}%") if percent else _money
+    values = [v for _, v in bars]
+    low, high = min([0.0, *values]), max([0.0, *values]) * 1.15 or 1.0
+    height = TOP + ROW * max(len(bars), 1) + 40
+    xs = _Scale(low, high, LEFT + LABEL_COLUMN - 60, WIDTH - RIGHT - 50)
+    x0 = xs(0)
+    body = [f'<line x1="{x0:.1f}" y1="{TOP}" x2="{x0:.1f}" y2="{height - 40}" stroke="#444"/>']
+    for index, (label, value) in enumerate(bars):
+        y = TOP + index * ROW
+        left, right = sorted((x0, xs(value)))
+        body.append(
+            f'<rect x="{left:.1f}" y="{y + 5}" width="{max(right - left, 1):.1f}" height="{ROW - 10}"'
+            f' fill="{PALETTE[index % len(PALETTE)]}"><title>{escape(label)}: {escape(fmt(value))}'
+            "</title></rect>"
+        )
+        body.append(_text(8, y + ROW / 2 + 4, _fit(label, LABEL_COLUMN - 70), anchor="start"))
+        body.append(_text(right + 4, y + ROW / 2 + 4, fmt(value), anchor="start"))
+    for tick in xs.ticks():
+        body.append(_text(xs(tick), height - 24, fmt(tick), size=10))
+    body.append(_text((x0 + WIDTH - RIGHT) / 2, height - 6, value_label))
+    desc = "; ".join(f"{label}: {fmt(v)}" for label, v in bars) or "no data"
+    return Chart(
+        _svg(title, f"{value_label} — {desc}", body, height=height),
+        title,
+        (category_label, value_label),
+        tuple((label, fmt(v)) for label, v in bars),
+    )
+
+
+def step_lines(
+    series: Sequence[tuple[str, Sequence[tuple[float, float | None]]]],
+    *,
+    title: str,
+    y_label: str,
+    money: bool = False,
+    x_label: str = "seconds since the start",
+) -> Chart:
+    """Values over time as step lines (each holds until it changes), one colour per series."""
+    fmt = _money if money else (lambda v: f"{v:,.0f}")
+    tick_fmt = _short_money if money else fmt
+    points = [(t, v) for _, line in series for t, v in line if v is not None]
+    t_high = max([t for t, _ in points], default=1.0) or 1.0
+    v_low = min([v for _, v in points], default=0.0)
+    v_high = max([v for _, v in points], default=1.0)
+    pad = (v_high - v_low) * 0.1 or abs(v_high) * 0.05 or 1.0
+    xs = _Scale(0, t_high, LEFT + 20, WIDTH - RIGHT)
+    ys = _Scale(v_low - pad, v_high + pad, HEIGHT - BOTTOM, TOP + 16)
+    body = _axes()
+    for index, (name, line) in enumerate(series):
+        known = [(t, v) for t, v in line if v is not None]
+        if not known:
+            continue
+        colour = PALETTE[index % len(PALETTE)]
+        path = [f"M{xs(known[0][0]):.1f},{ys(known[0][1]):.1f}"]
+        for t, v in known[1:]:
+            path.append(f"H{xs(t):.1f}V{ys(v):.1f}")
+        path.append(f"H{xs(t_high):.1f}")
+        dash = ' stroke-dasharray="6 3"' if index % 2 else ""
+        body.append(f'<path d="{"".join(path)}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
+        body.append(f'<rect x="{LEFT + 20 + index * 200}" y="{TOP - 8}" width="12" height="4" fill="{colour}"/>')
+        body.append(_text(LEFT + 36 + index * 200, TOP - 2, name, anchor="start", size=10))
+    for tick in xs.ticks():
+        body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:g}", size=10))
+    ticks = ys.ticks()
+    for tick in ticks[:: max(1, len(ticks) // 5)]:
+        body.append(_text(LEFT - 4, ys(tick) + 4, tick_fmt(tick), anchor="end", size=10))
+    body.append(_text((LEFT + WIDTH - RIGHT) / 2, HEIGHT - 10, x_label))
+    mid = (TOP + HEIGHT - BOTTOM) / 2
+    body.append(_text(12, mid, y_label, transform=f"rotate(-90 12 {mid})"))
+    finals = [(name, [v for _, v in line if v is not None]) for name, line in series]
+    desc = "; ".join(f"{name}: {fmt(vals[-1])} after {t_high:g} s" for name, vals in finals if vals)
+    rows = _changes(series, fmt)
+    return Chart(_svg(title, desc or "no data yet", body), title,
+                 ("seconds", *(name for name, _ in series)), rows)
+
+
+def _short_money(cents: float) -> str:
+    """An axis label that fits the margin: $1.25M, $480k, $950."""
+    dollars = cents / 100
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(dollars) >= size:
+            return f"${dollars / size:,.3g}{suffix}"
+    return f"${dollars:,.0f}"
+
+
+def _changes(series, fmt) -> tuple[tuple[str, ...], ...]:
+    """The table of a step chart: one row per moment a value changed."""
+    times = sorted({t for _, line in series for t, _ in line})
+    lookup = [dict(line) for _, line in series]
+    rows, last = [], None
+    for t in times:
+        values = tuple(lookup[i].get(t) for i in range(len(series)))
+        if values != last:
+            rows.append((f"{t:g}", *("—" if v is None else fmt(v) for v in values)))
+            last = values
+    return tuple(rows)

@@ -26,9 +26,11 @@ from consortium.extensions import db
 from consortium.procurement.models import Solicitation
 from consortium.procurement.optins import live_opt_ins
 from pricing.errors import InstanceError
-from pricing.io import dumps, instance_to_dict, load_instance
+from pricing.io import dumps, instance_to_dict, is_number, load_instance
+from pricing.rules import FEATURE_WORDS
+from pricing.rules import describe as describe_rule
 from pricing.tiers import tier_index
-from pricing.types import Instance, Offer, Result, Tier
+from pricing.types import Instance, Offer, Result, SimilarityRule, Tier
 
 # Features every buyer carries; a similarity rule may name any of them.
 FEATURES = ("enrollment", "mbps_per_student", "locale", "state")
@@ -42,6 +44,8 @@ class IdMaps:
     bids: dict[str, int] = field(default_factory=dict)  # offer id -> bid id
     vendors: dict[str, int] = field(default_factory=dict)  # offer id -> vendor organisation id
     names: dict[str, str] = field(default_factory=dict)  # buyer or offer id -> display name
+    # Districts left out of the instance, each with why: {"buyer", "name", "quantity", "reason"}.
+    set_aside: list[dict[str, Any]] = field(default_factory=list)
 
 
 def buyer_id(district_id: int) -> str:
@@ -62,6 +66,56 @@ def district_features(profile: DistrictProfile | None) -> dict[str, Any]:
         "state": profile.state,
     }
     return {name: value for name, value in values.items() if value is not None}
+
+
+# What a district's profile must hold for a rule on each feature, in a manager's words.
+_PROFILE_FIELDS = {
+    "enrollment": "its enrollment",
+    "mbps_per_student": "its enrollment or its broadband (Mbps)",
+    "locale": "its locale",
+    "state": "its state",
+}
+
+
+def policy_rules(policy: dict[str, Any]) -> list[SimilarityRule]:
+    """The well-formed similarity rules of a raw policy (`load_instance` reports the others)."""
+    found = []
+    for raw in policy.get("similarity") or []:
+        if not isinstance(raw, dict) or not isinstance(raw.get("feature"), str):
+            continue
+        ratio, spread, same = raw.get("max_ratio"), raw.get("max_spread"), raw.get("same") is True
+        if [ratio is not None, spread is not None, same].count(True) != 1:
+            continue
+        if not all(v is None or is_number(v) for v in (ratio, spread)):
+            continue
+        found.append(SimilarityRule(raw["feature"], max_ratio=ratio, max_spread=spread, same=same))
+    return found
+
+
+def set_aside_reason(features: dict[str, Any], rules: list[SimilarityRule]) -> str | None:
+    """Why a district cannot take part under these rules (None: it can), in plain words.
+
+    A rule compares a feature of every member, so a district whose profile lacks it, or whose
+    figure is 0 under a ratio rule, cannot be in any group; it is left out with this reason
+    rather than failing the whole run.
+    """
+    for rule in rules:
+        value = features.get(rule.feature)
+        if value is None:
+            missing = _PROFILE_FIELDS.get(rule.feature, f"a value for {rule.feature}")
+            return (
+                f"Its district profile does not give {missing}, which the rule"
+                f" “{describe_rule(rule)}” compares; complete the profile and run again to"
+                " include it."
+            )
+        if rule.max_ratio is not None and (not is_number(value) or value <= 0):
+            return (
+                f"Its {FEATURE_WORDS.get(rule.feature, rule.feature)} is"
+                f" {f'{value:g}' if is_number(value) else value}, and the rule"
+                f" “{describe_rule(rule)}” only compares figures above 0; correct the profile"
+                " and run again to include it."
+            )
+    return None
 
 
 def offer_id(bid: Bid) -> str:
@@ -121,19 +175,27 @@ def instance_document(
         if offer.capacity is not None:
             data["capacity"] = offer.capacity
         offers.append(data)
+    policy = {**(solicitation.policy or {}), **(policy_overrides or {})}
+    rules = policy_rules(policy)
     buyers = []
     for opt_in in live_opt_ins(solicitation):
         district = opt_in.district
         key = buyer_id(district.id)
+        features = district_features(district.district_profile)
+        reason = set_aside_reason(features, rules)
+        if reason is not None:
+            maps.set_aside.append(
+                {"buyer": key, "name": district.name, "quantity": opt_in.quantity, "reason": reason}
+            )
+            continue
         maps.districts[key] = district.id
         maps.names[key] = district.name
         buyer: dict[str, Any] = {"id": key, "quantity": opt_in.quantity}
         if opt_in.max_unit_amount is not None:
             buyer["max_unit_amount"] = opt_in.max_unit_amount
-        buyer["features"] = district_features(district.district_profile)
+        buyer["features"] = features
         buyer["eligible_offers"] = _eligible(pairs, district)
         buyers.append(buyer)
-    policy = {**(solicitation.policy or {}), **(policy_overrides or {})}
     document = {
         "currency": solicitation.currency,
         "buyers": buyers,
@@ -149,9 +211,14 @@ def build_instance(
     """Validated Instance from the live opt-ins, counting bids and policy; raises InstanceError.
 
     Problems about `buyers[i]` are reworded with the district's name so a manager knows
-    which profile to fix.
+    which profile to fix. Districts the rules cannot compare are in `maps.set_aside`; when
+    that is every district, there is nothing to solve and the error lists them.
     """
     document, maps = instance_document(solicitation, policy_overrides)
+    if not document["buyers"] and maps.set_aside:
+        raise InstanceError(
+            [f"{entry['name']}: {entry['reason']}" for entry in maps.set_aside]
+        )
     try:
         return load_instance(document), maps
     except InstanceError as exc:

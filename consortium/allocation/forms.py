@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -33,3 +33,13 @@ class RunForm(GroupingPolicyForm):
 
 class ConfirmForm(AppForm):
     """A button that changes state: only the CSRF token."""
+
+
+class PublishForm(AppForm):
+    """The publish confirmation: only a POST carrying `confirm` publishes.
+
+    The field has no default, so a POST without it (the run page's button, a replayed or
+    forged request) is never taken for a confirmation."""
+
+    CONFIRMED = "yes"
+    confirm = HiddenField()

@@ -38,6 +38,8 @@ class AllocationRun(db.Model):
             "status IN ('queued', 'running', 'succeeded', 'failed')", name="status_known"
         ),
         CheckConstraint("total_amount IS NULL OR total_amount >= 0", name="total_not_negative"),
+        CheckConstraint("served_bound IS NULL OR served_bound >= 0", name="served_bound_not_negative"),
+        CheckConstraint("asked_quantity IS NULL OR asked_quantity >= 0", name="asked_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +56,10 @@ class AllocationRun(db.Model):
     result_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     result_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     bound: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # A proven upper bound on the seats any valid allocation serves (the result's served_bound).
+    served_bound: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Seats the live opt-ins asked for, set-aside districts included.
+    asked_quantity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     gap: Mapped[float | None] = mapped_column(Float, nullable=True)
     total_amount: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     served_quantity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -61,6 +67,12 @@ class AllocationRun(db.Model):
     solver_version: Mapped[str | None] = mapped_column(String(80), nullable=True)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The solver's progress events (ALLOCATION.md "Progress"), oldest first, thinned to a few
+    # hundred points; the last one agrees with the result.
+    progress_events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Districts kept out of the instance because their profile lacks what a rule compares:
+    # [{"buyer", "name", "quantity", "reason"}], shown beside the solver's own left-out list.
+    set_aside: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)

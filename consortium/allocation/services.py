@@ -20,6 +20,7 @@ from sqlalchemy import select
 from consortium.accounts.models import User
 from consortium.allocation import adapter
 from consortium.allocation.models import AllocationRun, RunStatus
+from consortium.allocation.progress import ProgressLog
 from consortium.audit.services import record
 from consortium.clock import now
 from consortium.errors import DomainError, conflict
@@ -115,16 +116,22 @@ def perform_run(run_id: int, solve: Solve | None = None) -> AllocationRun | None
     commit_now()
     clock_start = time.perf_counter()
     try:
-        instance, _maps = adapter.build_instance(run.solicitation, run.policy)
+        instance, maps = adapter.build_instance(run.solicitation, run.policy)
         text = adapter.input_text(instance)
         run.input_json = text
         run.input_sha256 = adapter.sha256_text(text)
+        run.set_aside = maps.set_aside
+        run.asked_quantity = sum(b.quantity for b in instance.buyers) + sum(
+            entry["quantity"] for entry in maps.set_aside
+        )
         _set_progress(
             run,
             f"Solving: {len(instance.buyers)} districts, {len(instance.offers)} bids"
             f" (time limit {instance.policy.time_limit_s:g} s)",
         )
-        result = (solve or default_solve())(instance, solver=run.solver)
+        events = ProgressLog(run)
+        result = (solve or default_solve())(instance, solver=run.solver, progress=events)
+        events.finish(result, time.perf_counter() - clock_start)
         _store_result(run, instance, result)
     except _RunFailed as exc:
         # The solver answered: keep its result on the run so the manager can read it.
@@ -156,6 +163,7 @@ def _store_result(run: AllocationRun, instance: Instance, result: Result) -> Non
     if stats.get("solver"):
         run.solver = str(stats["solver"])[:40]
     run.bound = result.bound
+    run.served_bound = result.served_bound
     run.gap = result.gap
     run.total_amount = result.total_amount
     run.served_quantity = result.served_quantity
@@ -234,12 +242,14 @@ def run_result(run: AllocationRun) -> Result:
 
 @dataclass(frozen=True, slots=True)
 class RunSummary:
-    """One column of the comparison table."""
+    """What a run's pages show of its result."""
 
     run: AllocationRun
     groups: int
     served_districts: int
-    unassigned: list[tuple[str, str, str]]  # (buyer id, district name, reason)
+    # (buyer id, district name, reason): the solver's left-out districts, then those set aside
+    unassigned: list[tuple[str, str, str]]
+    served_buyers: frozenset[str] = frozenset()
 
     @property
     def savings(self) -> int | None:
@@ -251,15 +261,19 @@ class RunSummary:
 
 
 def summarise(run: AllocationRun) -> RunSummary:
-    """What the comparison page shows for a run; failed or unfinished runs show no result."""
+    """A run's result in figures; failed or unfinished runs show only what was set aside."""
+    set_aside = [(e["buyer"], e["name"], e["reason"]) for e in run.set_aside or []]
     if not run.result_json:
-        return RunSummary(run, 0, 0, [])
+        return RunSummary(run, 0, 0, set_aside)
     data = json.loads(run.result_json)
     left = data.get("unassigned", [])
     names = adapter.district_names([u["buyer"] for u in left])
+    served = frozenset(a["buyer"] for a in data.get("assignments", []))
     return RunSummary(
         run=run,
         groups=len(data.get("groups", [])),
-        served_districts=len(data.get("assignments", [])),
-        unassigned=[(u["buyer"], names.get(u["buyer"], u["buyer"]), u["reason"]) for u in left],
+        served_districts=len(served),
+        unassigned=[(u["buyer"], names.get(u["buyer"], u["buyer"]), u["reason"]) for u in left]
+        + set_aside,
+        served_buyers=served,
     )

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from consortium import charts
-from consortium.allocation import jobs, services
-from consortium.allocation.forms import ConfirmForm, RunForm
+from consortium.allocation import compare as comparison
+from consortium.allocation import jobs, progress, services, words
+from consortium.allocation.forms import ConfirmForm, PublishForm, RunForm
 from consortium.allocation.models import AllocationRun
 from consortium.awards.services import award_for, publish_award
+from consortium.clock import now
 from consortium.commit_point import flash_and_redirect, on_refusal
 from consortium.errors import DomainError
 from consortium.extensions import db
@@ -19,8 +29,14 @@ from consortium.policy import (
     require_managed_consortium,
 )
 from consortium.procurement.loaders import get_solicitation
+from consortium.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("allocation", __name__)
+
+
+# The allocation pages' plain words (`words.py`), for every template that shows a run.
+for _name in ("policy_summary", "gap_percent", "result_words", "served_sentence"):
+    bp.add_app_template_global(getattr(words, _name), _name)
 
 
 def _run(run_id: int) -> AllocationRun:
@@ -80,40 +96,44 @@ def run(run_id: int):
         "allocation/run.html",
         run=run,
         summary=services.summarise(run),
+        convergence=progress.convergence_charts(run.progress_events) if run.done else None,
         publish_form=ConfirmForm(),
         award=award_for(run.solicitation),
         refusal=services.runs_allowed(run.solicitation),
     )
 
 
+# The live panel is framed by its own run page only: this one response may be framed by
+# pages of the same origin, everything else keeps `frame-ancestors 'none'`.
+FRAMED_BY_SELF = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+
+
+@bp.get("/allocation/runs/<int:run_id>/progress")
+def run_progress(run_id: int):
+    """The run page's live panel (in an iframe, refreshing itself while the run works)."""
+    run = _run(run_id)
+    started = run.started_at or run.created_at
+    response = make_response(render_template(
+        "allocation/progress.html",
+        run=run,
+        snapshot=progress.latest(run),
+        elapsed=((run.finished_at or now()) - started) if started else None,
+        convergence=progress.convergence_charts(run.progress_events),
+    ))
+    response.headers["Content-Security-Policy"] = FRAMED_BY_SELF
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
 @bp.get("/solicitations/<int:solicitation_id>/allocation/compare")
 def compare(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id, manage=True)
-    chosen = set(request.args.getlist("run", type=int))
-    runs = [
-        r
-        for r in services.solicitation_runs(solicitation)
-        if (r.id in chosen if chosen else r.done)
-    ]
-    summaries = [services.summarise(r) for r in reversed(runs)]
-    answered = [s.run for s in summaries if s.run.total_amount is not None]
-    figure = (
-        charts.bar_chart(
-            [(r.label, 100 * (r.savings_rate or 0)) for r in answered],
-            title="Savings against buying alone, by scenario",
-            value_label="savings (%)",
-            category_label="scenario",
-            percent=True,
-        )
-        if answered
-        else None
-    )
+    columns = comparison.columns(solicitation, set(request.args.getlist("run", type=int)))
     return render_template(
         "allocation/compare.html",
         solicitation=solicitation,
-        summaries=summaries,
-        figure=figure,
-        publish_form=ConfirmForm(),
+        columns=columns,
+        figure=comparison.savings_chart(columns),
         award=award_for(solicitation),
     )
 
@@ -138,14 +158,30 @@ def rerun(run_id: int):
     return redirect(url_for("allocation.run", run_id=run.id), code=303)
 
 
-@bp.post("/allocation/runs/<int:run_id>/publish")
+@bp.route("/allocation/runs/<int:run_id>/publish", methods=["GET", "POST"])
 def publish(run_id: int):
+    """Publishing mails every district and cannot be undone: GET says what it will do, and
+    only a POST that carries the confirmation's `confirm` field publishes."""
     run = _run(run_id)
-    form = ConfirmForm()
+    back = url_for("allocation.run", run_id=run.id)
+    confirm_page = url_for("allocation.publish", run_id=run.id)
+    refusal = services.runs_allowed(run.solicitation) or (
+        None if run.publishable else "Only a run that succeeded with an allocation can be published."
+    )
+    if refusal:
+        flash(refusal, "error")
+        return redirect(back, code=303)
+    form = PublishForm()
+    if request.method == "GET":
+        return render_template(
+            "allocation/publish.html", preview=comparison.publish_preview(run), form=form
+        )
     if not form.validate():
         flash("The form expired; please try again.", "error")
-        return redirect(url_for("allocation.run", run_id=run.id), code=303)
-    on_refusal(flash_and_redirect(url_for("allocation.run", run_id=run.id), code=303))
+        return redirect(confirm_page, code=303)
+    if form.confirm.data != PublishForm.CONFIRMED:
+        return redirect(confirm_page, code=303)  # the button on the run page: confirm first
+    on_refusal(flash_and_redirect(back, code=303))
     award = publish_award(run, current_user)
     flash("The award is published; districts and vendors have been notified.", "success")
     return redirect(url_for("awards.manage", award_id=award.id), code=303)

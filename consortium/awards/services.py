@@ -107,6 +107,13 @@ def _notify_award(award: Award, instance: Instance, result: Result) -> None:
                 f"{reasons.get(buyer.id, 'no reason recorded')}."
             )
         notify_members(int(buyer.id), f"Award published: {title}", body)
+    for entry in award.run.set_aside or []:  # opted in, but kept out of the instance
+        notify_members(
+            int(entry["buyer"]),
+            f"Award published: {title}",
+            f"The award of '{title}' is published. Your district was not placed in a group: "
+            f"{entry['reason']}",
+        )
     groups_by_vendor: dict[int, list[AwardGroup]] = {}
     for group in award.groups:
         groups_by_vendor.setdefault(group.vendor_id, []).append(group)

@@ -451,14 +451,22 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
         Case("X's run", {MX}, ids(run_id="run (opened)")),
         Case("X's published run", {MX}, ids(run_id="run (awarded)")),
     ]},
+    "allocation.run_progress": {"GET": [  # the run page's live panel: the run page's access
+        Case("X's run", {MX}, ids(run_id="run (opened)")),
+        Case("X's published run", {MX}, ids(run_id="run (awarded)")),
+    ]},
     "allocation.run_input": {"GET": [Case("X's run", {MX}, ids(run_id="run (opened)"))]},
     "allocation.run_result": {"GET": [Case("X's run", {MX}, ids(run_id="run (opened)"))]},
     "allocation.rerun": {"POST": [
         Case("re-run X's run", {MX}, ids(run_id="run (opened)"), data=EMPTY),
     ]},
-    "allocation.publish": {"POST": [
-        Case("publish X's run", {MX}, ids(run_id="run (opened)"), data=EMPTY),
-    ]},
+    "allocation.publish": {
+        "GET": [Case("confirm publishing X's run", {MX}, ids(run_id="run (opened)"))],
+        "POST": [
+            Case("publish X's run, confirmed", {MX}, ids(run_id="run (opened)"),
+                 data=form({"confirm": "yes"})),
+        ],
+    },
     # --- awards
     "awards.reports": {"GET": [Case("own consortium's reports", MANAGERS)]},
     "awards.manage": {"GET": [Case("X's award", {MX}, ids(award_id="award"))]},

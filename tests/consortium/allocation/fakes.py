@@ -68,3 +68,51 @@ def fake_solve(instance: Instance, *, solver=None, time_limit_s=None, progress=N
 def error_solve(instance: Instance, *, solver=None, time_limit_s=None, progress=None) -> Result:
     return Result(status="error", served_quantity=0, total_amount=0, bound=None, gap=None,
                   stats={"solver": "fake"}, message="solver crashed: out of licences")
+
+
+def progressing_solve(steps: int = 5, pause_s: float = 0.0):
+    """`fake_solve` that reports `steps` improving allocations (`pause_s` apart) before it
+    answers, as the engine's progress callback does; the last event agrees with the result."""
+    import time
+
+    def solve(instance: Instance, *, solver=None, time_limit_s=None, progress=None) -> Result:
+        result = fake_solve(instance)
+        began = time.perf_counter()
+        for step in range(1, steps + 1):
+            if pause_s:
+                time.sleep(pause_s)
+            if progress is not None:
+                share = step / steps
+                progress({
+                    "t": round(time.perf_counter() - began, 3), "phase": "exact",
+                    "served": int(result.served_quantity * share),
+                    "total": int(result.total_amount * (2 - share)),
+                    "bound": int(result.total_amount * share),
+                    "served_bound": result.served_quantity * 2 - int(result.served_quantity * share),
+                    "gap": round(1 - share / (2 - share), 6),
+                })
+        if progress is not None:
+            progress({"t": round(time.perf_counter() - began, 3), "phase": "done",
+                      "served": result.served_quantity, "total": result.total_amount,
+                      "bound": result.bound, "served_bound": result.served_bound, "gap": result.gap})
+        return result
+
+    return solve
+
+
+def dropping_solve(leave_out: int):
+    """`fake_solve` on all but the last `leave_out` buyers (the rest left out): a scenario
+    that serves fewer seats than another."""
+
+    def solve(instance: Instance, *, solver=None, time_limit_s=None, progress=None) -> Result:
+        from dataclasses import replace
+
+        kept = instance.buyers[: len(instance.buyers) - leave_out]
+        result = fake_solve(replace(instance, buyers=kept))
+        dropped = tuple(Unassigned(b.id, "no group of similar districts reaches a price within its ceiling")
+                        for b in instance.buyers[len(kept):])
+        bound = sum(b.quantity for b in instance.buyers)
+        return replace(result, status="feasible", unassigned=result.unassigned + dropped,
+                       served_bound=bound)
+
+    return solve

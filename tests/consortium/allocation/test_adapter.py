@@ -43,15 +43,63 @@ def test_policy_overrides_replace_keys_of_the_solicitation_policy(scenario):
 
 def test_unknown_features_are_left_out_until_a_rule_needs_them(scenario):
     scenario.district_a.org.district_profile.broadband_mbps = None
-    instance, _ = adapter.build_instance(scenario.solicitation)
+    instance, maps = adapter.build_instance(scenario.solicitation)
     a = next(b for b in instance.buyers if b.id == str(scenario.district_a.org.id))
     assert "mbps_per_student" not in a.features and a.features["enrollment"] == 800
+    assert maps.set_aside == []
+    # A rule that compares broadband cannot place Apple Creek: it is set aside with why.
+    instance, maps = adapter.build_instance(
+        scenario.solicitation, {"similarity": [{"feature": "mbps_per_student", "max_ratio": 4}]}
+    )
+    assert str(scenario.district_a.org.id) not in {b.id for b in instance.buyers}
+    assert len(instance.buyers) == 2
+    [entry] = maps.set_aside
+    assert entry["name"] == "Apple Creek CUSD" and entry["quantity"] == 400
+    assert entry["reason"] == (
+        "Its district profile does not give its enrollment or its broadband (Mbps), which the"
+        " rule “broadband per student within a factor of 4” compares; complete the profile and"
+        " run again to include it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule", "words"),
+    [
+        ("broadband_mbps", 0, {"feature": "mbps_per_student", "max_ratio": 4},
+         "Its broadband per student is 0, and the rule “broadband per student within a factor"
+         " of 4” only compares figures above 0"),
+        ("enrollment", 0, {"feature": "enrollment", "max_ratio": 2},
+         "Its enrollment is 0, and the rule “enrollment within a factor of 2” only compares"),
+        ("enrollment", None, {"feature": "enrollment", "max_spread": 100},
+         "does not give its enrollment, which the rule “enrollment within 100 of each other”"),
+        ("locale", None, {"feature": "locale", "same": True},
+         "does not give its locale, which the rule “the same locale” compares"),
+    ],
+)
+def test_a_profile_the_rules_cannot_compare_sets_the_district_aside(scenario, field, value, rule, words):
+    setattr(scenario.district_b.org.district_profile, field, value)
+    instance, maps = adapter.build_instance(scenario.solicitation, {"similarity": [rule]})
+    assert [e["name"] for e in maps.set_aside] == ["Birch Valley SD"]
+    assert words in maps.set_aside[0]["reason"]
+    assert str(scenario.district_b.org.id) not in {b.id for b in instance.buyers}
+
+
+def test_zero_bandwidth_without_a_broadband_rule_is_an_ordinary_buyer(scenario):
+    scenario.district_b.org.district_profile.broadband_mbps = 0
+    instance, maps = adapter.build_instance(
+        scenario.solicitation, {"similarity": [{"feature": "mbps_per_student", "max_spread": 1}]}
+    )
+    b = next(b for b in instance.buyers if b.id == str(scenario.district_b.org.id))
+    assert b.features["mbps_per_student"] == 0 and maps.set_aside == []
+
+
+def test_when_every_district_is_set_aside_the_error_names_each(scenario):
+    for district in (scenario.district_a, scenario.district_b, scenario.district_c):
+        district.org.district_profile.locale = None
     with pytest.raises(InstanceError) as caught:
-        adapter.build_instance(
-            scenario.solicitation,
-            {"similarity": [{"feature": "mbps_per_student", "max_ratio": 4}]},
-        )
-    assert any("Apple Creek CUSD" in p for p in caught.value.problems)
+        adapter.build_instance(scenario.solicitation, {"similarity": [{"feature": "locale", "same": True}]})
+    assert len(caught.value.problems) == 3
+    assert caught.value.problems[0].startswith("Apple Creek CUSD: Its district profile does not give")
 
 
 def test_graduated_groups_keep_the_result_amounts_and_show_an_average(make, clock):

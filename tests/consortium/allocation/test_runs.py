@@ -72,14 +72,23 @@ def test_stored_input_is_the_exact_instance(client, login, scenario, solve):
     assert download.data == run.input_json.encode()
 
 
-def test_queued_run_page_refreshes_itself(client, login, scenario, solve, app, monkeypatch):
+def test_queued_run_page_frames_a_panel_that_refreshes_itself(client, login, scenario, solve, app, monkeypatch):
     monkeypatch.setattr("consortium.allocation.jobs.enqueue_run", lambda run_id: None)
     login(client, scenario.manager)
     start(client, scenario)
     run = db.session.scalars(select(AllocationRun)).one()
     assert run.status == "queued"
     page = client.get(f"/allocation/runs/{run.id}").get_data(as_text=True)
-    assert '<meta http-equiv="refresh"' in page and "queued" in page
+    # The outer page never reloads (the reader keeps their place); only the framed panel does.
+    assert 'http-equiv="refresh"' not in page
+    assert f'<iframe class="live-frame" id="live-panel" src="/allocation/runs/{run.id}/progress"' in page
+    panel = client.get(f"/allocation/runs/{run.id}/progress")
+    text = panel.get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in text and "queued" in text
+    assert "Waiting for the optimiser" in text
+    assert "frame-ancestors 'self'" in panel.headers["Content-Security-Policy"]
+    assert panel.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert client.get(f"/allocation/runs/{run.id}").headers["X-Frame-Options"] == "DENY"
 
 
 def test_ineligible_districts_only_see_eligible_bids(client, login, make, clock, solve):
@@ -93,15 +102,31 @@ def test_ineligible_districts_only_see_eligible_bids(client, login, make, clock,
     assert all(b["eligible_offers"] == [a_bid] for b in data["buyers"])
 
 
-def test_invalid_instance_fails_with_reasons_and_changes_nothing(client, login, scenario, solve):
+def test_a_district_the_rules_cannot_compare_is_left_out_with_its_reason(client, login, scenario, solve):
     login(client, scenario.manager)
-    scenario.district_b.org.district_profile.broadband_mbps = None  # no Mbps per student
+    scenario.district_b.org.district_profile.broadband_mbps = 0  # real files have zero bandwidths
     db.session.flush()
-    events_before = db.session.scalar(select(func.count(AuditEvent.id)))
     start(client, scenario, mbps_max_ratio="4")
     run = db.session.scalars(select(AllocationRun)).one()
+    assert run.status == "succeeded"
+    assert [e["name"] for e in run.set_aside] == ["Birch Valley SD"]
+    assert str(scenario.district_b.org.id) not in {b["id"] for b in json.loads(run.input_json)["buyers"]}
+    assert run.asked_quantity == 400 + 600 + 5_000  # the set-aside district still asked
+    page = client.get(f"/allocation/runs/{run.id}").get_data(as_text=True)
+    assert "Birch Valley SD" in page and "Its broadband per student is 0" in page
+    assert "Serves 400 of 6,000 seats asked for" in page
+
+
+def test_invalid_instance_fails_with_reasons_and_changes_nothing(client, login, scenario, solve):
+    login(client, scenario.manager)
+    events_before = db.session.scalar(select(func.count(AuditEvent.id)))
+    run = services.start_run(scenario.solicitation, scenario.manager.user, label="bad",
+                             policy={"time_limit_s": 0})
+    db.session.commit()
+    services.perform_run(run.id)
+    run = db.session.get(AllocationRun, run.id)
     assert run.status == "failed"
-    assert "mbps_per_student" in run.error and "Birch Valley SD" in run.error
+    assert "time_limit_s" in run.error and "not valid" in run.error
     assert run.result_json is None and run.finished_at is not None
     assert scenario.solicitation.status == "bids_opened"
     assert db.session.scalar(select(func.count(Award.id))) == 0
@@ -110,7 +135,7 @@ def test_invalid_instance_fails_with_reasons_and_changes_nothing(client, login, 
     assert db.session.scalar(select(func.count(AuditEvent.id))) - events_before == 3
     assert "allocation_run.failed" in actions
     page = client.get(f"/allocation/runs/{run.id}").get_data(as_text=True)
-    assert "Why it failed" in page and "Birch Valley SD" in page
+    assert "Why it failed" in page and "time_limit_s" in page
     assert "Publish this run" not in page
 
 
@@ -163,11 +188,13 @@ def test_compare_runs_side_by_side(client, login, scenario, solve):
         f"/solicitations/{scenario.solicitation.id}/allocation/compare?run={ids[0]}&run={ids[1]}"
     ).get_data(as_text=True)
     assert "Together" in page and "Pairs only" in page
-    for measure in ("Total spend", "Standalone total", "Savings %", "Seats served", "Groups",
-                    "Districts left out", "Gap", "Solver", "Duration"):
+    for measure in ("Policy", "Total spend", "Buying alone", "Savings", "Seats served", "Groups",
+                    "Districts left out", "Gap", "Solver", "Time used"):
         assert measure in page
     assert "$15,000.00" in page and "25.0%" in page
     assert "Savings against buying alone, by scenario" in page and page.count("<svg") == 1
+    assert "groups of any size; nobody pays more than alone; gap target 0.1%; time limit 10 s" in page
+    assert "<details><summary>1 district</summary>" in page  # the left-out list, collapsed
 
 
 @pytest.mark.parametrize("who", ["district_a", "vendor_a", "other_manager"])

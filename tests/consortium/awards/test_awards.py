@@ -37,8 +37,8 @@ def run_and_publish(client, login, scenario) -> Award:
     run = db.session.scalars(select(AllocationRun)).one()
     assert run.status == "succeeded"
     compare = client.get(f"/solicitations/{scenario.solicitation.id}/allocation/compare")
-    assert "Publish Baseline" in compare.get_data(as_text=True)
-    response = client.post(f"/allocation/runs/{run.id}/publish")
+    assert 'Publish<span class="visually-hidden"> Baseline</span>' in compare.get_data(as_text=True)
+    response = client.post(f"/allocation/runs/{run.id}/publish", data={"confirm": "yes"})
     award = db.session.scalars(select(Award)).one()
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/awards/{award.id}/manage")

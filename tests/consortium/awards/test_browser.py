@@ -42,9 +42,11 @@ def test_manager_publishes_the_award_and_each_role_sees_its_part(live_server, pa
     page.click(f"text=All runs of {title}")
     page.check("input[name=run]")
     page.click("button:has-text('Compare selected runs')")
-    assert "Savings %" in page.inner_text("table")
+    assert "Savings" in page.inner_text("table")
     screenshot(page, "manager-compare-runs")
     page.click("button:has-text('Publish Same locale')")
+    assert "3 districts are mailed now" in page.inner_text("main")  # the confirmation step
+    page.click("button:has-text('Publish and mail')")
     assert "The award is published" in page.inner_text(".flashes")
     screenshot(page, "manager-award-contracts")
     page.click("text=savings and equity report")

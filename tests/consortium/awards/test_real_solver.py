@@ -32,7 +32,7 @@ def test_real_run_publishes_a_verifiable_award(client, login, make, clock, tmp_p
     assert run.status == "succeeded", run.error
     assert run.result_status == "optimal" and run.solver == "highs" and run.solver_version
     assert (run.served_quantity, run.total_amount) == (1_000, 1_500_000)
-    client.post(f"/allocation/runs/{run.id}/publish")
+    client.post(f"/allocation/runs/{run.id}/publish", data={"confirm": "yes"})
     award = db.session.scalars(select(Award)).one()
     client.post("/logout")
 
