@@ -82,7 +82,6 @@ def test_demo_seeds_every_phase_and_every_login_works(app, runner):
     assert not demo.is_seeded()
     summary = demo.seed()
     assert demo.is_seeded()
-    assert summary.seconds < 60
     assert not clock._frozen, "seeding leaves the server clock running"
     at = clock.now()
 
