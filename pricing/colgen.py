@@ -294,6 +294,23 @@ def _add_forced(space: Space, pool: Pool, best: _Best, sigma: np.ndarray, limit:
     return proposed
 
 
+def _smallest_others(qs: np.ndarray, starts: np.ndarray, run: np.ndarray, size: int) -> np.ndarray:
+    """Per membership, the seats of the `size - 1` smallest other members of its box (inf if
+    the box has fewer than `size` members)."""
+    order = np.lexsort((qs, run))
+    rank = np.empty(len(qs), dtype=np.int64)
+    rank[order] = np.arange(len(qs)) - starts[run[order]]
+    counts = np.diff(np.r_[starts, len(qs)])
+    sorted_q = qs[order]
+    first = np.zeros((size, len(starts)))  # the k-th smallest seats of each box
+    for k in range(size):
+        at = starts + k
+        first[k] = np.where(k < counts, sorted_q[np.minimum(at, len(qs) - 1)], np.inf)
+    smallest = first[: size - 1].sum(axis=0)[run]
+    with_next = first.sum(axis=0)[run] - qs  # e among the `size` smallest: the next one joins
+    return np.where(counts[run] < size, np.inf, np.where(rank < size - 1, with_next, smallest))
+
+
 def _segments(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start of each run of equal box ids in a sorted array, and each position's run number."""
     starts = np.flatnonzero(np.r_[True, boxes[1:] != boxes[:-1]])
@@ -443,8 +460,15 @@ def _price_level(space: Space, duals: Duals, phase: str, o: int, k_level: int, l
         return
     # Forced member: the best per-seat reduced cost of a column that holds member e.
     lo_limit = np.maximum(level.low - qs, 0.0)
+    too_few = np.zeros(len(qs), dtype=bool)
+    if space.problem.policy.min_group_size > 1:
+        # Every column holding e holds at least min_group_size - 1 others: their seats are
+        # at least those of the box's smallest such others (a valid floor, often tighter).
+        floor = _smallest_others(qs, starts, run, space.problem.policy.min_group_size)
+        too_few = ~np.isfinite(floor)
+        lo_limit = np.maximum(lo_limit, np.where(too_few, 0.0, floor))
     hi_limit = top[run] - qs
-    usable = ok[run] & (hi_limit >= lo_limit)
+    usable = ok[run] & (hi_limit >= lo_limit) & ~too_few
     if not usable.any():
         return
     box = _Prefixes(qs, rs, ss, excl_q, excl_r, incl_q, cq, base_q, starts, run)
