@@ -113,7 +113,7 @@ def _refused_form(template: str, form, **context) -> Answer:
 @limiter.limit(_limit("login_limit_per_address"), methods=["POST"], error_message=TOO_MANY)
 def login():
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("main.home"))
+        return redirect(url_for("dashboard.index"))
     form = LoginForm(next=request.args.get("next"))
     if not form.validate_on_submit():
         return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
@@ -124,7 +124,8 @@ def login():
         return render_template("accounts/login.html", form=form), 400
     signin.sign_in(user, remember=form.remember.data)
     flash(f"Welcome back, {user.name}.", "success")
-    return redirect(_safe_next(form.next.data) or url_for("main.home"))
+    # Each role lands on its dashboard: what waits for it, with links to where to act.
+    return redirect(_safe_next(form.next.data) or url_for("dashboard.index"))
 
 
 @bp.post("/logout")

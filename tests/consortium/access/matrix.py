@@ -482,6 +482,12 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
         Case("vendor A's group", {VA, MX}, ids(group_id="group of vendor A"), hidden=True),
         Case("vendor B's group", {VB, MX}, ids(group_id="group of vendor B"), hidden=True),
     ]},
+    # --- dashboards (issue 11): each signed-in role lands on its own; reminders are X's managers'
+    "dashboard.index": {"GET": [Case("own dashboard", SIGNED_IN)]},
+    "dashboard.remind": {"POST": [
+        Case("remind the districts undecided on X's award", {MX}, ids(award_id="award"),
+             data=EMPTY),
+    ]},
     # --- audit and mail
     "audit.index": {"GET": [Case("own consortium's trail", MANAGERS)]},
     "audit.export": {"GET": [Case("own consortium's trail as CSV", MANAGERS)]},
