@@ -18,6 +18,7 @@ from consortium.allocation.services import (
 )
 from consortium.audit.services import record
 from consortium.awards.models import (
+    DECLINE_REASON_MAX,
     Award,
     AwardGroup,
     Contract,
@@ -25,7 +26,7 @@ from consortium.awards.models import (
     next_contract_status,
 )
 from consortium.clock import add_months, local_date, now
-from consortium.errors import conflict
+from consortium.errors import DomainError, conflict
 from consortium.extensions import db
 from consortium.notifications.services import notify_members
 from consortium.payments.invoicing import invoice_accepted
@@ -120,8 +121,12 @@ def _notify_award(award: Award, instance: Instance, result: Result) -> None:
         notify_members(bid_vendor, f"Award published: {title}", body)
 
 
-def decide_contract(contract: Contract, user: User | None, *, accept: bool) -> Contract:
-    """Accept or decline within the window; refused after it or once decided."""
+def decide_contract(contract: Contract, user: User | None, *, accept: bool,
+                    reason: str | None = None) -> Contract:
+    """Accept or decline within the window; refused after it or once decided.
+
+    A decline is final and needs a reason, which the consortium's managers read.
+    """
     db.session.refresh(contract, with_for_update=True)  # a concurrent decision is seen, not lost
     at = now()
     if at > contract.accept_by:
@@ -133,10 +138,19 @@ def decide_contract(contract: Contract, user: User | None, *, accept: bool) -> C
     status = next_contract_status(contract.status, action)
     if status is None:
         raise conflict(f"This contract is already {contract.status}.")
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise DomainError("Say why your district declines: the consortium's managers read it.",
+                          field="reason")
+    if len(reason) > DECLINE_REASON_MAX:
+        raise DomainError(f"Keep the reason under {DECLINE_REASON_MAX:,} characters.",
+                          field="reason")
     before = contract.audit_state()
     contract.status = status
     contract.decided_at = at
     contract.decided_by_id = getattr(user, "id", None)
+    if not accept:
+        contract.decline_reason = reason
     record(f"contract.{status}", contract, before=before, after=contract.audit_state())
     title = contract.award.solicitation.title
     notify_members(

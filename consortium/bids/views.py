@@ -27,8 +27,10 @@ from consortium.bids.sealed import (
     withdraw_bid,
 )
 from consortium.commit_point import flash_and_redirect, on_refusal
+from consortium.confirm import confirmation, confirmed
 from consortium.errors import DomainError
 from consortium.extensions import db
+from consortium.filters import localtime
 from consortium.policy import (
     can_edit_product,
     can_see_nonces,
@@ -259,6 +261,21 @@ def bid_withdraw(solicitation_id: int):
     if bid is None:
         abort(404)
     on_refusal(flash_and_redirect(url_for("bids.bid_form", solicitation_id=solicitation.id)))
+    if not confirmed():
+        tz = solicitation.consortium.timezone
+        return confirmation(
+            title=f"Withdraw your bid on {solicitation.title}?",
+            consequences=[
+                "A withdrawn version is sealed and receipted like any other: your bid stops "
+                "counting, and the consortium sees at opening that you withdrew.",
+                "You can submit it again (a new version) until the bid deadline, "
+                f"{localtime(solicitation.bid_deadline, tz)}; after it, a withdrawn bid is final.",
+            ],
+            action=url_for("bids.bid_withdraw", solicitation_id=solicitation.id),
+            button="Withdraw the bid",
+            back_url=url_for("bids.bid_form", solicitation_id=solicitation.id),
+            back_label="Keep the bid",
+        )
     withdraw_bid(bid, current_user)
     flash(
         "Bid withdrawn. It will not count unless you submit it again before the deadline.",

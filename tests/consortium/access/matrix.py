@@ -475,7 +475,9 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
         Case("accept district A's contract", {DA}, ids(contract_id="contract of district A"),
              data=form({"decision": "accept"}), hidden=True, deny={MX: 403}),
         Case("decline district B's contract", {DB}, ids(contract_id="contract of district B"),
-             data=form({"decision": "decline"}), hidden=True, deny={MX: 403}),
+             data=form({"decision": "decline", "confirm": "yes",
+                        "reason": "The board did not approve the budget."}),
+             hidden=True, deny={MX: 403}),
     ]},
     "awards.my_groups": {"GET": [Case("own groups", VENDORS)]},
     "awards.group": {"GET": [
@@ -651,6 +653,7 @@ API_MATRIX: dict[str, dict[str, list[Case]]] = {
     ]},
     "api.contracts.decline": {"POST": [
         Case("decline district B's contract", {DB}, ids(contract_id="contract of district B"),
+             data=form({"reason": "The board did not approve the budget."}),
              hidden=True, deny={MX: 403}),
     ]},
     # Open data (OCDS): public, and a draft does not exist.
