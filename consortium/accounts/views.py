@@ -450,6 +450,7 @@ def verification():
         status=status,
         counts=counts,
         form=DecisionForm(),
+        gaps={a.id: affiliations.profile_gaps(a.member) for a in shown},
     )
 
 
@@ -462,6 +463,7 @@ def decide(affiliation_id: int):
     if not form.validate_on_submit():
         flash("Choose verify or reject.", "error")
         return redirect(url_for("accounts.verification")), 303
+    on_refusal(flash_and_redirect(url_for("accounts.verification")))  # e.g. an empty profile
     affiliations.decide_affiliation(affiliation, form.decision.data, current_user, form.note.data)
     verb = "verified" if affiliation.status == AffiliationStatus.verified else "rejected"
     flash(f"{affiliation.member.name} is {verb}.", "success")

@@ -26,12 +26,13 @@ from consortium.bids.sealed import (
     vendor_bids,
     withdraw_bid,
 )
-from consortium.commit_point import flash_and_redirect, on_refusal
+from consortium.commit_point import flash_and_redirect, mark_field, on_refusal
 from consortium.confirm import confirmation, confirmed
 from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.filters import localtime
 from consortium.policy import (
+    can_bid,
     can_edit_product,
     can_see_nonces,
     can_view_bid,
@@ -115,10 +116,14 @@ def demand():
             demand,
             describe_requirements(solicitation.requirements),
             declaration_gaps(solicitation.requirements, declarations),
+            # The same rule as the bid form's POST (get_bidding): offer the button only then.
+            can_bid(current_user, solicitation),
+            vendor.affiliation_with(solicitation.consortium_id),
         )
         for solicitation, demand in demand_of(open_for_bids())
     ]
-    return render_template("bids/demand.html", rows=rows, declarations=declarations)
+    return render_template("bids/demand.html", rows=rows, declarations=declarations,
+                           vendor=vendor)
 
 
 # --- sealed bids ----------------------------------------------------------------------
@@ -135,7 +140,7 @@ def bid_form(solicitation_id: int):
     solicitation, vendor, bid = get_bidding(solicitation_id)
     latest = bid.latest if bid else None
     form = BidForm(data=_form_data(latest) if request.method == "GET" else None)
-    form.product.choices = [SelectChoice(p.id, p.name) for p in vendor_products(vendor.id)]
+    form.product.choices = product_choices(vendor.id)
     closed = bid_deadline_passed(solicitation)
     upload = _upload_form(vendor.id, latest, formdata=None)
 
@@ -154,6 +159,7 @@ def bid_form(solicitation_id: int):
         return page(preview=_preview(schedule.as_offer(), solicitation))
 
     def refused(error: DomainError):
+        mark_field(form, error)  # e.g. a product of another category: named at the field
         flash(error.message, "error")
         return page(error.status)
 
@@ -186,8 +192,14 @@ def _upload_form(vendor_id: int, latest: BidVersion | None, **kwargs) -> Schedul
     form = ScheduleUploadForm(
         prefix="upload", data={k: v for k, v in data.items() if k != "tiers"}, **kwargs
     )
-    form.product.choices = [SelectChoice(p.id, p.name) for p in vendor_products(vendor_id)]
+    form.product.choices = product_choices(vendor_id)
     return form
+
+
+def product_choices(vendor_id: int) -> list[SelectChoice]:
+    """The vendor's products by name and category (a bid must name one of the solicitation's)."""
+    return [SelectChoice(p.id, f"{p.name} ({p.category})" if p.category else p.name)
+            for p in vendor_products(vendor_id)]
 
 
 @bp.post("/solicitation/<int:solicitation_id>/schedule")

@@ -8,6 +8,7 @@ import click
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from consortium.accounts.affiliations import profile_gaps
 from consortium.bids.demand import MIN_CELL, public_demand, vendor_demand
 from consortium.clock import now
 from consortium.commit_point import Answer, mark_field, on_refusal
@@ -110,6 +111,7 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
         is_district=is_district,
         district=org if is_district else None,
         verified=is_district and is_verified_member(org, solicitation.consortium_id),
+        profile_gaps=profile_gaps(org) if is_district else [],
         accepting=accepts_opt_ins(solicitation, at),
         opt_in=opt_in,
         form=form,
