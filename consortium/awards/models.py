@@ -23,7 +23,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from consortium.db import TZDateTime, str_enum, utcnow
 from consortium.extensions import db
 
-
 DECLINE_REASON_MAX = 1000
 
 

@@ -13,7 +13,12 @@ from consortium.clock import local_date, now
 from consortium.commit_point import flash_and_redirect, on_refusal
 from consortium.dashboard import services
 from consortium.extensions import db
-from consortium.policy import can_manage_award, require, require_acting_org, require_managed_consortium
+from consortium.policy import (
+    can_manage_award,
+    require,
+    require_acting_org,
+    require_managed_consortium,
+)
 
 bp = Blueprint("dashboard", __name__)
 
