@@ -9,6 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from consortium.accounts.affiliations import profile_gaps
+from consortium.awards.services import award_outcomes, outcomes_by_district
 from consortium.bids.demand import MIN_CELL, public_demand, vendor_demand
 from consortium.clock import now
 from consortium.commit_point import Answer, mark_field, on_refusal
@@ -100,6 +101,8 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
             )
     managing = can_manage_solicitation(current_user, solicitation)
     momentum = services.momentum(solicitation)
+    outcome = (award_outcomes(org.id, [solicitation.id]).get(solicitation.id)
+               if opt_in is not None and opt_in.is_live else None)
     return render_template(
         "procurement/detail.html",
         solicitation=solicitation,
@@ -114,6 +117,7 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
         profile_gaps=profile_gaps(org) if is_district else [],
         accepting=accepts_opt_ins(solicitation, at),
         opt_in=opt_in,
+        outcome=outcome,
         form=form,
         withdraw_form=WithdrawForm(formdata=None, data={"version": str(opt_in.version)}) if opt_in else None,
         error=error,
@@ -187,10 +191,12 @@ def withdraw(solicitation_id: int):
 @bp.get("/my/opt-ins")
 def my_opt_ins():
     district = require_acting_district()
+    opt_ins = services.district_opt_ins(district)
     return render_template(
         "procurement/my_opt_ins.html",
         district=district,
-        opt_ins=services.district_opt_ins(district),
+        opt_ins=opt_ins,
+        outcomes=award_outcomes(district.id, [o.solicitation_id for o in opt_ins if o.is_live]),
         at=now(),
         phase=phase,
     )
@@ -351,8 +357,10 @@ def opt_ins(solicitation_id: int):
         "procurement/opt_ins.html",
         solicitation=solicitation,
         opt_ins=services.all_opt_ins(solicitation),
+        outcomes=outcomes_by_district(solicitation),
         momentum=services.momentum(solicitation),
         tz=solicitation.consortium.timezone,
+        at=now(),
     )
 
 

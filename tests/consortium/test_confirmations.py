@@ -129,3 +129,30 @@ def test_the_service_refuses_a_decline_without_a_reason(scenario, client, login)
     with pytest.raises(DomainError) as refused:
         decide_contract(contract, None, accept=False, reason="")
     assert refused.value.field == "reason" and contract.status == "pending"
+
+
+def test_after_award_the_pages_lead_to_the_contract_or_say_why_not(client, login, scenario):
+    award = run_and_publish(client, login, scenario)
+    solicitation = scenario.solicitation
+    contract = contract_of(award, scenario.district_a)
+    login(client, scenario.district_a)
+    response = client.get(f"/solicitations/{solicitation.id}")
+    page = text(response)
+    assert "nothing can change now" not in page and "Your opt-in: live" not in page
+    assert f"Awarded: {scenario.district_a.org.name} is in group" in page
+    assert f'href="/contracts/{contract.id}">Accept or decline your contract' in response.text
+    mine = client.get("/my/opt-ins")
+    assert f'href="/contracts/{contract.id}">contract: $6,000.00, pending' in mine.text
+    assert ">live<" not in mine.text
+    client.post("/logout")
+
+    login(client, scenario.district_c)  # its ceiling is below every bid
+    page = text(client.get(f"/solicitations/{solicitation.id}"))
+    assert "was not placed in a purchasing group" in page and "Reason:" in page
+    assert "not grouped" in text(client.get("/my/opt-ins"))
+    client.post("/logout")
+
+    login(client, scenario.manager)
+    listing = text(client.get(f"/manage/solicitations/{solicitation.id}/opt-ins"))
+    assert "awarded contract: $6,000.00, pending" in listing and "not grouped" in listing
+    assert " live " not in listing
