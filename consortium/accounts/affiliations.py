@@ -34,8 +34,10 @@ def apply_to_consortium(org: Organisation, consortium: Organisation) -> Affiliat
     return affiliation
 
 
-# What grouping reads from a district's profile: without these it cannot be placed fairly.
-PROFILE_FIELDS = (("state", "state"), ("enrollment", "enrollment"), ("locale", "locale"))
+# What every district needs before it is verified or opts in (the profile form and the CCD
+# import require them too): its state decides DPA eligibility, its enrollment its seat limit
+# and its place in an enrollment-similar group.
+PROFILE_FIELDS = (("state", "state"), ("enrollment", "enrollment"))
 
 
 def profile_gaps(org: Organisation) -> list[str]:

@@ -57,16 +57,16 @@ def test_the_api_applies_the_same_category_rule(api, make, clock):  # noqa: F811
 def test_a_district_with_an_empty_profile_cannot_be_verified_and_the_manager_sees_why(
         client, login, make):
     manager = make.manager()
-    district = make.district(name="Heron Lake SD", status="pending", enrollment=None, locale=None)
-    assert profile_gaps(district.org) == ["enrollment", "locale"]
+    district = make.district(name="Heron Lake SD", status="pending", enrollment=None, state="")
+    assert profile_gaps(district.org) == ["state", "enrollment"]
     affiliation = db.session.scalars(select(Affiliation)).one()
     login(client, manager)
     page = text(client.get("/verification"))
-    assert "Cannot be verified yet: the profile has no enrollment, locale." in page
+    assert "Cannot be verified yet: the profile has no state, enrollment." in page
     response = client.post(f"/verification/{affiliation.id}", data={"decision": "verified"})
     assert response.status_code == 302
     response = client.get(response.headers["Location"])
-    assert "Heron Lake SD cannot be verified yet: its profile has no enrollment, locale." in text(response)
+    assert "Heron Lake SD cannot be verified yet: its profile has no state, enrollment." in text(response)
     db.session.refresh(affiliation)
     assert affiliation.status == "pending"
     # Rejecting needs no profile.
