@@ -11,7 +11,7 @@ from consortium.forms import AppForm
 
 class DeclineForm(AppForm):
     reason = TextAreaField(
-        "Why does your district decline?",
+        "Reason for declining",
         description="Required. The consortium's managers read it (e.g. the budget was not "
                     "approved, another contract covers it).",
         validators=[DataRequired(message="Say why your district declines."),

@@ -96,13 +96,13 @@ def test_declining_asks_for_a_reason_the_manager_then_reads(client, login, scena
     response = client.post(url, data={"decision": "decline"})
     page = text(response)
     assert response.status_code == 200 and "This is final" in page
-    assert "Why does your district decline?" in page
+    assert "Reason for declining" in page
     assert contract.status == "pending" and _counts() == before
 
     # Confirmed without a reason: refused, naming the field, nothing changes.
     response = client.post(url, data={"decision": "decline", **CONFIRM, "reason": "  "})
     assert response.status_code == 400
-    assert "Why does your district decline?: Say why your district declines." in text(response)
+    assert "Reason for declining: Say why your district declines." in text(response)
     db.session.refresh(contract)
     assert contract.status == "pending" and contract.decline_reason is None
     assert _counts() == before
