@@ -86,7 +86,7 @@ def test_vendor_sees_openings_bids_and_groups(client, login, make, clock, fake_s
 def test_manager_queue_and_the_once_a_day_reminder(client, login, make, clock, fake_solver):  # noqa: F811
     awarded = publish(make)
     scenario = awarded.scenario
-    pending = make.district(name="Heron Lake SD", status="pending")
+    make.district(name="Heron Lake SD", status="pending")
     past = make.solicitation(title="Closed buy", opt_in_days=-5, bid_days=-1)
     login(client, scenario.manager)
     response = client.get("/dashboard")
