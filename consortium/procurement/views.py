@@ -19,6 +19,7 @@ from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.filters import localtime
 from consortium.policy import (
+    can_bid,
     can_edit_clause,
     can_manage_solicitation,
     can_opt_in_for,
@@ -122,6 +123,7 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
         withdraw_form=WithdrawForm(formdata=None, data={"version": str(opt_in.version)}) if opt_in else None,
         error=error,
         managing=managing,
+        may_bid=can_bid(current_user, solicitation),
         transitions=allowed_transitions(solicitation, at) if managing else frozenset(),
         Status=SolicitationStatus,
     ), status

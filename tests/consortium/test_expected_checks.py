@@ -111,3 +111,16 @@ def test_the_demand_page_offers_a_bid_only_where_the_vendor_may_bid(client, logi
     assert "apply to Northwoods Cooperative" in text(response)
     # The button's absence matches the POST's answer.
     assert client.get(f"/bids/solicitation/{theirs.id}").status_code == 403
+
+
+def test_the_solicitation_page_offers_a_bid_only_to_a_vendor_that_may_bid(client, login, make, clock):
+    solicitation = make.solicitation(title="Reading 2027")
+    other = make.consortium(name="Northwoods Cooperative")
+    stranger = make.vendor(consortium=other)
+    login(client, stranger)
+    response = client.get(f"/solicitations/{solicitation.id}")
+    assert "Your sealed bid" not in response.text
+    assert "must be verified by" in text(response) and 'href="/org/consortia"' in response.text
+    client.post("/logout")
+    login(client, make.vendor())
+    assert "Your sealed bid" in client.get(f"/solicitations/{solicitation.id}").text
