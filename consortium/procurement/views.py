@@ -17,7 +17,6 @@ from consortium.confirm import confirmation, confirmed
 from consortium.context import current_org
 from consortium.errors import DomainError
 from consortium.extensions import db
-from consortium.filters import localtime
 from consortium.policy import (
     can_bid,
     can_edit_clause,
@@ -28,7 +27,7 @@ from consortium.policy import (
     require_acting_district,
     require_managed_consortium,
 )
-from consortium.procurement import services
+from consortium.procurement import confirmations, services
 from consortium.procurement.forms import (
     CATEGORIES,
     ClauseForm,
@@ -170,16 +169,9 @@ def withdraw(solicitation_id: int):
     on_refusal(_detail_refusal(solicitation))
     opt_in = services.opt_in_of(district, solicitation)
     if not confirmed() and opt_in is not None and opt_in.is_live:  # else the service refuses
-        tz = solicitation.consortium.timezone
-        seats = f"{opt_in.quantity:,} × {solicitation.unit}"
         return confirmation(
             title=f"Withdraw {district.name} from {solicitation.title}?",
-            consequences=[
-                f"Your opt-in ({seats}) stops counting: {district.name} will not be placed in "
-                "a purchasing group and commits to nothing.",
-                f"You can opt in again until the opt-in deadline, "
-                f"{localtime(solicitation.opt_in_deadline, tz)}; after it, nothing can change.",
-            ],
+            consequences=confirmations.withdraw_opt_in(opt_in),
             action=url_for(".withdraw", solicitation_id=solicitation.id),
             button="Withdraw the opt-in", hidden={"version": form.version.data or "0"},
             back_url=url_for(".detail", solicitation_id=solicitation.id),
@@ -307,17 +299,9 @@ def publish(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id, manage=True)
     on_refusal(_detail_refusal(solicitation))
     if not confirmed():
-        tz = solicitation.consortium.timezone
         return confirmation(
             title=f"Publish {solicitation.title}?",
-            consequences=[
-                "It appears on the public list of solicitations; verified districts of "
-                f"{solicitation.consortium.name} can opt in until "
-                f"{localtime(solicitation.opt_in_deadline, tz)}.",
-                f"Verified vendors can submit sealed bids until {localtime(solicitation.bid_deadline, tz)}.",
-                "Its terms, requirements and clauses are frozen: afterwards only the deadlines "
-                "can be extended, or the solicitation cancelled.",
-            ],
+            consequences=confirmations.publish(solicitation),
             action=url_for(".publish", solicitation_id=solicitation.id), button="Publish",
             back_url=url_for(".detail", solicitation_id=solicitation.id),
             back_label="Not yet: back to the draft",
@@ -332,16 +316,9 @@ def cancel(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id, manage=True)
     on_refusal(_detail_refusal(solicitation))
     if not confirmed():
-        live = len(services.live_opt_ins(solicitation))
-        lines = ["This is final: a cancelled solicitation cannot be reopened, its bids are never "
-                 "opened and no award is made."]
-        if solicitation.status == SolicitationStatus.open:
-            lines.append(f"Opted-in districts ({live:,}) are mailed that the buy is off and "
-                         "their opt-ins commit them to nothing.")
-        else:
-            lines.append("It is a draft: nobody has seen it, nobody is mailed.")
         return confirmation(
-            title=f"Cancel {solicitation.title}?", consequences=lines,
+            title=f"Cancel {solicitation.title}?",
+            consequences=confirmations.cancel(solicitation),
             action=url_for(".cancel", solicitation_id=solicitation.id),
             button="Cancel the solicitation",
             back_url=url_for(".detail", solicitation_id=solicitation.id),
