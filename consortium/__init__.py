@@ -13,7 +13,7 @@ from consortium.config import INSTANCE_DIR, Settings, resource_dir
 
 DOMAINS = (
     "accounts", "audit", "notifications", "procurement", "bids", "allocation", "awards",
-    "payments", "opendata",
+    "payments", "opendata", "dashboard",
 )
 
 

@@ -93,6 +93,7 @@ NAV: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("Awards", ("awards.index",)),
     ],
     "district": [
+        ("Dashboard", ("dashboard.index",)),
         ("My district", ("accounts.profile",)),
         ("Solicitations", ("procurement.index",)),
         ("Opt-ins", ("procurement.my_opt_ins", "procurement.opt_ins")),
@@ -100,6 +101,7 @@ NAV: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("Invoices", ("payments.invoices",)),
     ],
     "vendor": [
+        ("Dashboard", ("dashboard.index",)),
         ("Demand", ("bids.demand",)),
         ("Bids", ("bids.my_bids", "bids.index")),
         ("Products", ("bids.products",)),
@@ -108,6 +110,7 @@ NAV: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("Company", ("accounts.profile",)),
     ],
     "consortium": [
+        ("Dashboard", ("dashboard.index",)),
         ("Solicitations", ("procurement.manage", "procurement.manager_index", "procurement.index")),
         ("Verification", ("accounts.verification",)),
         ("Runs", ("allocation.index", "allocation.all_runs")),

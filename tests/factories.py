@@ -255,10 +255,11 @@ class Make:
 
         at = now()
         values: dict[str, Any] = {
-            "title": f"Learning management system {self._n()}",
-            "category": "Learning management system",
+            # The category of make.product's default: a bid must name a product of it.
+            "title": f"Reading platform {self._n()}",
+            "category": "Literacy",
             "unit": "seat per year",
-            "description": "A learning management system for every student, with SIS rostering.",
+            "description": "A digital reading platform for every student, with SIS rostering.",
             "term_months": 12,
             "requirements": {"dpa_required": True, "certifications": ["OneRoster 1.2"],
                              "accessibility": "WCAG 2.1 AA"},

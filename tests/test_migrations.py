@@ -95,7 +95,8 @@ def test_the_revisions_are_one_line_in_the_order_of_their_files():
     and the files' dated names sort in the same order (the newest last)."""
     revisions = _revisions()
     assert [r.revision for r in reversed(revisions)] == [
-        "f0b096e3f59a", "i8_payments", "i9_api_tokens", "i10_hardening", "w6_run_progress"]
+        "f0b096e3f59a", "i8_payments", "i9_api_tokens", "i10_hardening", "i11_decline_reason",
+        "w6_run_progress"]
     assert all(isinstance(r.down_revision, str | None) for r in revisions)  # no merge points
     by_file = sorted(revisions, key=lambda r: Path(r.path).name)
     assert [r.revision for r in by_file] == [r.revision for r in reversed(revisions)]

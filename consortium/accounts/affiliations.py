@@ -34,6 +34,21 @@ def apply_to_consortium(org: Organisation, consortium: Organisation) -> Affiliat
     return affiliation
 
 
+# What every district needs before it is verified or opts in (the profile form and the CCD
+# import require them too): its state decides DPA eligibility, its enrollment its seat limit
+# and its place in an enrollment-similar group.
+PROFILE_FIELDS = (("state", "state"), ("enrollment", "enrollment"))
+
+
+def profile_gaps(org: Organisation) -> list[str]:
+    """The profile fields a district still has to fill (empty for vendors and consortia)."""
+    if not org.is_district:
+        return []
+    profile = org.district_profile
+    return [label for attr, label in PROFILE_FIELDS
+            if profile is None or getattr(profile, attr) in (None, "", 0)]
+
+
 def affiliations_of(consortium: Organisation, status: str | None = None) -> list[Affiliation]:
     stmt = select(Affiliation).where(Affiliation.consortium_id == consortium.id)
     if status:
@@ -51,6 +66,13 @@ def decide_affiliation(
     before = {"status": affiliation.status, "note": affiliation.note}
     if affiliation.status == decision:
         return affiliation
+    gaps = profile_gaps(affiliation.member)
+    if decision == AffiliationStatus.verified and gaps:
+        raise DomainError(
+            f"{affiliation.member.name} cannot be verified yet: its profile has no "
+            f"{', '.join(gaps)}. Ask its staff to complete the profile (grouping needs it).",
+            field="decision",
+        )
     affiliation.status = decision
     affiliation.note = note or None
     affiliation.decided_at = now()

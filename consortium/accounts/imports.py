@@ -128,11 +128,28 @@ def _int(value: str, *, minimum: int, maximum: int) -> int | None:
     return number
 
 
+DELIMITERS = ",;\t|"
+
+
+def delimiter_of(header: str) -> str:
+    """The file's delimiter, read off its header line: spreadsheets in much of Europe and
+    Canada save "CSV" with semicolons, and some exports use tabs."""
+    try:
+        return csv.Sniffer().sniff(header, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
 def parse(text: str) -> tuple[list[DistrictRow], list[RowError]]:
     """Check every row; return the rows and every error found."""
     from consortium.accounts.forms import REGIONS
 
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return [], [RowError(1, "", "the file is empty: it needs a header line and one row per "
+                                    "district (download the template)")]
+    header = text.splitlines()[0]
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter_of(header))
     headers = {h.strip().upper(): h for h in (reader.fieldnames or []) if h}
     columns = {
         key: next((headers[a] for a in aliases if a in headers), None)
@@ -140,7 +157,8 @@ def parse(text: str) -> tuple[list[DistrictRow], list[RowError]]:
     }
     missing = [COLUMNS[key][0] for key in REQUIRED if columns[key] is None]
     if missing:
-        return [], [RowError(1, ", ".join(missing), "required column is missing")]
+        return [], [RowError(1, ", ".join(missing), "required column is missing; the header "
+                             f"line read {header[:120]!r}" + _separator_hint(header))]
 
     rows: list[DistrictRow] = []
     errors: list[RowError] = []
@@ -193,6 +211,17 @@ def parse(text: str) -> tuple[list[DistrictRow], list[RowError]]:
     return rows, errors
 
 
+def _separator_hint(header: str) -> str:
+    """Say so when the header looks separated by something we did not split on."""
+    used = delimiter_of(header)
+    others = [d for d in DELIMITERS if d != used and d in header]
+    if not others:
+        return ""
+    shown = {"\t": "tabs", ";": "semicolons", "|": "vertical bars", ",": "commas"}
+    return (f" (it looks separated by {shown[others[0]]}: save the file as CSV with one "
+            "separator, e.g. commas)")
+
+
 def import_districts(consortium: Organisation, text: str, by: User) -> ImportResult:
     """Create the file's districts and verify them for `consortium`, or change nothing.
 
@@ -200,13 +229,12 @@ def import_districts(consortium: Organisation, text: str, by: User) -> ImportRes
     reported on its row, and then nothing at all is imported.
     """
     rows, errors = parse(text)
+    # Every row's problem at once: an id already registered too, while other rows fail.
+    errors = sorted(errors + _already_registered(rows), key=lambda e: e.row)
     if errors:
         return ImportResult(errors=errors)
     if not rows:
         return ImportResult(errors=[RowError(2, "", "the file has no district rows")])
-    errors = _already_registered(rows)
-    if errors:
-        return ImportResult(errors=errors)
     from consortium.accounts.organisations import create_organisation
 
     result = ImportResult()
@@ -240,6 +268,8 @@ def import_districts(consortium: Organisation, text: str, by: User) -> ImportRes
 
 def _already_registered(rows: list[DistrictRow]) -> list[RowError]:
     """A row-level error for each row whose NCES id an organisation already has."""
+    if not rows:
+        return []
     taken = set(
         db.session.execute(
             select(DistrictProfile.nces_id).where(

@@ -113,7 +113,7 @@ def _refused_form(template: str, form, **context) -> Answer:
 @limiter.limit(_limit("login_limit_per_address"), methods=["POST"], error_message=TOO_MANY)
 def login():
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("main.home"))
+        return redirect(url_for("dashboard.index"))
     form = LoginForm(next=request.args.get("next"))
     if not form.validate_on_submit():
         return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
@@ -124,7 +124,8 @@ def login():
         return render_template("accounts/login.html", form=form), 400
     signin.sign_in(user, remember=form.remember.data)
     flash(f"Welcome back, {user.name}.", "success")
-    return redirect(_safe_next(form.next.data) or url_for("main.home"))
+    # Each role lands on its dashboard: what waits for it, with links to where to act.
+    return redirect(_safe_next(form.next.data) or url_for("dashboard.index"))
 
 
 @bp.post("/logout")
@@ -449,6 +450,7 @@ def verification():
         status=status,
         counts=counts,
         form=DecisionForm(),
+        gaps={a.id: affiliations.profile_gaps(a.member) for a in shown},
     )
 
 
@@ -461,6 +463,7 @@ def decide(affiliation_id: int):
     if not form.validate_on_submit():
         flash("Choose verify or reject.", "error")
         return redirect(url_for("accounts.verification")), 303
+    on_refusal(flash_and_redirect(url_for("accounts.verification")))  # e.g. an empty profile
     affiliations.decide_affiliation(affiliation, form.decision.data, current_user, form.note.data)
     verb = "verified" if affiliation.status == AffiliationStatus.verified else "rejected"
     flash(f"{affiliation.member.name} is {verb}.", "success")

@@ -13,7 +13,7 @@ from consortium.api.core import ID, ApiBlueprint, PageArgs, UtcDateTime, page_sc
 from consortium.api.me import org_ref
 from consortium.api.schemas import OrganisationRef
 from consortium.awards import services
-from consortium.awards.models import Award, Contract, ContractStatus
+from consortium.awards.models import DECLINE_REASON_MAX, Award, Contract, ContractStatus
 from consortium.clock import now
 from consortium.context import current_org
 from consortium.extensions import db
@@ -110,10 +110,17 @@ def get_contract(contract_id: int):
     return contract_data(_contract(contract_id))
 
 
-def _decide(contract_id: int, *, accept: bool) -> dict[str, Any]:
+class DeclineIn(ma.Schema):
+    reason = F.String(required=True, validate=ma.validate.Length(min=1, max=DECLINE_REASON_MAX),
+                      metadata={"description": "Why the district declines (its consortium's "
+                                               "managers read it)."})
+
+
+def _decide(contract_id: int, *, accept: bool, reason: str | None = None) -> dict[str, Any]:
     contract = _contract(contract_id)
     require(can_decide_contract(current_user, contract))
-    return contract_data(services.decide_contract(contract, current_user, accept=accept))
+    decided = services.decide_contract(contract, current_user, accept=accept, reason=reason)
+    return contract_data(decided)
 
 
 @blp.operation(f"/contracts/<{ID}:contract_id>/accept", "POST", errors=[403, 404, 409])
@@ -123,8 +130,9 @@ def accept(contract_id: int):
     return _decide(contract_id, accept=True)
 
 
-@blp.operation(f"/contracts/<{ID}:contract_id>/decline", "POST", errors=[403, 404, 409])
+@blp.operation(f"/contracts/<{ID}:contract_id>/decline", "POST", errors=[403, 404, 409, 422])
+@blp.arguments(DeclineIn)
 @blp.response(200, ContractOut)
-def decline(contract_id: int):
-    """Decline within the window; nobody else's price changes."""
-    return _decide(contract_id, accept=False)
+def decline(data, contract_id: int):
+    """Decline within the window, saying why (final); nobody else's price changes."""
+    return _decide(contract_id, accept=False, reason=data["reason"])

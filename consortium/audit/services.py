@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, inspect, or_, select, text
+from sqlalchemy import and_, func, inspect, or_, select, text
 
 from consortium.accounts.models import Affiliation, Organisation, User
 from consortium.audit.models import GENESIS_HASH, AuditEvent, canonical_json
@@ -183,7 +183,7 @@ def labels(event_ids: Iterable[int]) -> list[str]:
     return sorted(e.label for e in events)
 
 
-def events_for_consortium(
+def _readable(
     consortium: Organisation,
     *,
     action: str | None = None,
@@ -191,12 +191,8 @@ def events_for_consortium(
     actor_org_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: int | None = None,
-) -> list[AuditEvent]:
-    """Events a manager of `consortium` may read: its own, and its members' platform-level ones.
-
-    A member's events that belong to another consortium (an opt-in there, say) stay private.
-    """
+):
+    """The query of events a manager of `consortium` may read, filtered (unordered)."""
     members = select(Affiliation.member_id).where(Affiliation.consortium_id == consortium.id)
     unsealed = select(Solicitation.id).where(
         Solicitation.consortium_id == consortium.id, Solicitation.bid_deadline <= now()
@@ -220,27 +216,65 @@ def events_for_consortium(
         stmt = stmt.where(AuditEvent.at >= since)
     if until:
         stmt = stmt.where(AuditEvent.at < until)
-    stmt = stmt.order_by(AuditEvent.id.desc())
+    return stmt
+
+
+def events_for_consortium(consortium: Organisation, *, limit: int | None = None,
+                          **filters: Any) -> list[AuditEvent]:
+    """Events a manager of `consortium` may read: its own, and its members' platform-level ones.
+
+    A member's events that belong to another consortium (an opt-in there, say) stay private.
+    Newest first.
+    """
+    stmt = _readable(consortium, **filters).order_by(AuditEvent.id.desc())
     if limit:
         stmt = stmt.limit(limit)
     return list(db.session.execute(stmt).scalars())
 
 
+PER_PAGE = 50
+
+
+def events_page(consortium: Organisation, page: int, *, per_page: int = PER_PAGE,
+                **filters: Any) -> tuple[list[AuditEvent], int]:
+    """One page (1-based, newest first) of the readable events, and how many match in all."""
+    stmt = _readable(consortium, **filters)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    events = db.session.scalars(
+        stmt.order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(events), int(total or 0)
+
+
+# Who and what in people's words first; then the fields the hash covers, as stored, so an
+# outsider can re-check every chain from the file alone (the ids are hash input, nothing more).
 CSV_COLUMNS = (
-    "chain", "seq", "at", "actor_user_id", "actor_org_id", "consortium_id", "action",
-    "object_type", "object_id", "before", "after", "prev_hash", "hash",
+    "chain", "seq", "at", "user_name", "user_email", "organisation", "action", "object",
+    "actor_user_id", "actor_org_id", "consortium_id", "object_type", "object_id", "before",
+    "after", "prev_hash", "hash",
 )
 
 
-def to_csv(events: Iterable[AuditEvent]) -> str:
-    """The events as CSV, JSON columns in canonical form, so an outsider can re-check hashes."""
+def to_csv(events: Iterable[AuditEvent], objects: dict | None = None) -> str:
+    """The events as CSV, JSON columns in canonical form, so an outsider can re-check hashes.
+
+    `objects` names each event's object ((object_type, object_id) -> something with `label`).
+    """
+    events = list(events)
+    people = actor_people(events)
+    names = actor_names(events)
+    objects = objects or {}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for e in events:
+        name, email = people.get(e.actor_user_id, ("", "")) if e.actor_user_id else ("system", "")
+        item = objects.get((e.object_type, e.object_id))
         writer.writerow([
-            e.chain or "legacy", e.seq if e.chain else e.id, e.at.isoformat(timespec="microseconds"), e.actor_user_id, e.actor_org_id,
-            e.consortium_id, e.action, e.object_type, e.object_id,
+            e.chain or "legacy", e.seq if e.chain else e.id, e.at.isoformat(timespec="microseconds"),
+            name, email, names.get(("org", e.actor_org_id), "") if e.actor_org_id else "",
+            e.action, item.label if item is not None else "",
+            e.actor_user_id, e.actor_org_id, e.consortium_id, e.object_type, e.object_id,
             "" if e.before is None else canonical_json(e.before),
             "" if e.after is None else canonical_json(e.after),
             e.prev_hash, e.hash,
@@ -248,9 +282,19 @@ def to_csv(events: Iterable[AuditEvent]) -> str:
     return out.getvalue()
 
 
+def actor_people(events: Iterable[AuditEvent]) -> dict[int, tuple[str, str]]:
+    """user id -> (name, email) of the people acting in `events`."""
+    ids = {e.actor_user_id for e in events if e.actor_user_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))
+    return {uid: (name, email) for uid, name, email in rows}
+
+
 def actions_for_consortium(consortium: Organisation) -> list[str]:
     """Distinct actions in the consortium's trail, for the filter menu."""
-    return sorted({e.action for e in events_for_consortium(consortium)})
+    stmt = _readable(consortium).with_only_columns(AuditEvent.action).distinct()
+    return sorted(db.session.scalars(stmt))
 
 
 def actor_names(events: Iterable[AuditEvent]) -> dict[tuple[str, int], str]:

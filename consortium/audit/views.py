@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from math import ceil
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
 
 from consortium import policy
 from consortium.audit import services
+from consortium.audit.describe import describe
 from consortium.bounds import FIRST_YEAR, LAST_YEAR
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -42,15 +44,29 @@ def _filters(consortium) -> dict:
     }
 
 
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return max(1, min(int(raw), 10**6)) if raw.isdigit() else 1
+
+
 def _page(consortium, *, broken: list[int] | None = None) -> str:
-    events = services.events_for_consortium(consortium, **_filters(consortium), limit=500)
+    page = _page_number()
+    events, total = services.events_page(consortium, page, **_filters(consortium))
+    pages = max(1, ceil(total / services.PER_PAGE))
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "audit/index.html",
         consortium=consortium,
         events=events,
+        total=total,
+        page=page,
+        pages=pages,
+        first=(page - 1) * services.PER_PAGE + 1,
+        filters=filters,
         args=request.args,
         actions=services.actions_for_consortium(consortium),
         names=services.actor_names(events),
+        objects=describe(events),
         verified=broken is not None,
         broken=services.labels(broken or []),
     )
@@ -74,7 +90,7 @@ def export():
     events = services.events_for_consortium(consortium, **_filters(consortium))
     filename = f"audit-{consortium.slug}.csv"
     return Response(
-        services.to_csv(reversed(events)),
+        services.to_csv(reversed(events), describe(events)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from consortium.db import TZDateTime, str_enum, utcnow
 from consortium.extensions import db
 
+DECLINE_REASON_MAX = 1000
+
 
 class ContractStatus(StrEnum):
     """pending -> accepted | declined | lapsed (see CONTRACT_TRANSITIONS)."""
@@ -128,6 +130,8 @@ class Contract(db.Model):
     accept_by: Mapped[datetime] = mapped_column(TZDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(TZDateTime, nullable=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Why the district declined (required to decline): its managers read it on the award.
+    decline_reason: Mapped[str | None] = mapped_column(String(DECLINE_REASON_MAX), nullable=True)
     starts_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
     # When the "signature due" and "contract expiring" reminders went out (each once).
@@ -156,6 +160,7 @@ class Contract(db.Model):
             "amount": self.amount,
             "quantity": self.quantity,
             "decided_at": self.decided_at,
+            "decline_reason": self.decline_reason,
         }
 
     def phase(self, at: datetime) -> ContractStatus:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from consortium.allocation.services import (
 )
 from consortium.audit.services import record
 from consortium.awards.models import (
+    DECLINE_REASON_MAX,
     Award,
     AwardGroup,
     Contract,
@@ -25,7 +28,7 @@ from consortium.awards.models import (
     next_contract_status,
 )
 from consortium.clock import add_months, local_date, now
-from consortium.errors import conflict
+from consortium.errors import DomainError, conflict
 from consortium.extensions import db
 from consortium.notifications.services import notify_members
 from consortium.payments.invoicing import invoice_accepted
@@ -127,8 +130,12 @@ def _notify_award(award: Award, instance: Instance, result: Result) -> None:
         notify_members(bid_vendor, f"Award published: {title}", body)
 
 
-def decide_contract(contract: Contract, user: User | None, *, accept: bool) -> Contract:
-    """Accept or decline within the window; refused after it or once decided."""
+def decide_contract(contract: Contract, user: User | None, *, accept: bool,
+                    reason: str | None = None) -> Contract:
+    """Accept or decline within the window; refused after it or once decided.
+
+    A decline is final and needs a reason, which the consortium's managers read.
+    """
     db.session.refresh(contract, with_for_update=True)  # a concurrent decision is seen, not lost
     at = now()
     if at > contract.accept_by:
@@ -140,10 +147,19 @@ def decide_contract(contract: Contract, user: User | None, *, accept: bool) -> C
     status = next_contract_status(contract.status, action)
     if status is None:
         raise conflict(f"This contract is already {contract.status}.")
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise DomainError("Say why your district declines: the consortium's managers read it.",
+                          field="reason")
+    if len(reason) > DECLINE_REASON_MAX:
+        raise DomainError(f"Keep the reason under {DECLINE_REASON_MAX:,} characters.",
+                          field="reason")
     before = contract.audit_state()
     contract.status = status
     contract.decided_at = at
     contract.decided_by_id = getattr(user, "id", None)
+    if not accept:
+        contract.decline_reason = reason
     record(f"contract.{status}", contract, before=before, after=contract.audit_state())
     title = contract.award.solicitation.title
     notify_members(
@@ -258,11 +274,54 @@ def district_left_out(district_id: int) -> list[tuple[Award, str]]:
         .where(~Award.contracts.any(Contract.district_id == district_id))
         .order_by(Award.published_at.desc())
     )
-    left = []
-    for award in awards:
-        reasons = {u["buyer"]: u["reason"] for u in json.loads(award.run.result_json)["unassigned"]}
-        left.append((award, reasons.get(adapter.buyer_id(district_id), "not placed in a group")))
-    return left
+    return [(award, left_out_reason(award, district_id)) for award in awards]
+
+
+def left_out_reason(award: Award, district_id: int) -> str:
+    """Why the optimiser placed the district in no group of `award` (its own words)."""
+    reasons = {u["buyer"]: u["reason"] for u in json.loads(award.run.result_json)["unassigned"]}
+    return reasons.get(adapter.buyer_id(district_id), "not placed in a group")
+
+
+@dataclass(frozen=True)
+class AwardOutcome:
+    """What an award means for one opted-in district: its contract, or why it has none."""
+
+    award: Award
+    contract: Contract | None
+    reason: str | None = None
+
+
+def outcomes_by_district(solicitation: Solicitation) -> dict[int, AwardOutcome]:
+    """Every opted-in district's outcome of the solicitation's award (empty before it)."""
+    award = award_for(solicitation)
+    if award is None:
+        return {}
+    reasons = {u["buyer"]: u["reason"] for u in json.loads(award.run.result_json)["unassigned"]}
+    placed = {c.district_id: AwardOutcome(award, c) for c in award.contracts}
+    return {
+        o.district_id: placed.get(o.district_id) or AwardOutcome(
+            award, None, reasons.get(adapter.buyer_id(o.district_id), "not placed in a group"))
+        for o in solicitation.opt_ins if o.is_live
+    }
+
+
+def award_outcomes(district_id: int, solicitation_ids: Iterable[int]) -> dict[int, AwardOutcome]:
+    """For each awarded solicitation among `solicitation_ids`: the district's outcome."""
+    ids = list(solicitation_ids)
+    if not ids:
+        return {}
+    awards = list(db.session.scalars(select(Award).where(Award.solicitation_id.in_(ids))))
+    contracts = {
+        c.award_id: c for c in db.session.scalars(
+            select(Contract).where(Contract.district_id == district_id,
+                                   Contract.award_id.in_([a.id for a in awards])))
+    }
+    return {
+        a.solicitation_id: AwardOutcome(a, contracts[a.id]) if a.id in contracts
+        else AwardOutcome(a, None, left_out_reason(a, district_id))
+        for a in awards
+    }
 
 
 def vendor_groups(vendor_id: int) -> list[AwardGroup]:

@@ -10,12 +10,15 @@ from consortium.allocation.forms import ConfirmForm
 from consortium.allocation.views import json_download
 from consortium.awards import reports as award_reports
 from consortium.awards import services
-from consortium.awards.models import Award, AwardGroup, Contract
+from consortium.awards.forms import DeclineForm
+from consortium.awards.models import Award, AwardGroup, Contract, ContractStatus
 from consortium.awards.results import award_results
 from consortium.clock import now
-from consortium.commit_point import on_refusal
+from consortium.commit_point import mark_field, on_refusal
+from consortium.confirm import confirmation, confirmed
 from consortium.errors import DomainError
 from consortium.extensions import db
+from consortium.filters import localtime, money
 from consortium.policy import (
     can_decide_contract,
     can_manage_award,
@@ -179,9 +182,42 @@ def decide(contract_id: int):
         return _contract_page(contract, form, error.status)
 
     on_refusal(refused)
-    services.decide_contract(contract, current_user, accept=decision == "accept")
+    if decision == "decline":
+        decline = DeclineForm()
+        if not confirmed() and contract.phase(now()) == ContractStatus.pending:
+            return _decline_page(contract, decline, status=200)  # nothing changes yet
+        if confirmed() and not decline.validate():
+            return _decline_page(contract, decline, status=400)
+        on_refusal(lambda error: _decline_page(contract, decline, error.status)
+                   if mark_field(decline, error) else refused(error))
+        services.decide_contract(contract, current_user, accept=False, reason=decline.reason.data)
+        flash(f"Contract declined. {contract.award.solicitation.consortium.name} sees your reason.",
+              "success")
+        return redirect(url_for("awards.contract", contract_id=contract.id), code=303)
+    services.decide_contract(contract, current_user, accept=True)
     flash(f"Contract {contract.status}.", "success")
     return redirect(url_for("awards.contract", contract_id=contract.id), code=303)
+
+
+def _decline_page(contract: Contract, form: DeclineForm, status: int):
+    """The decline's confirmation: final, and the reason is asked (nothing changes before)."""
+    tz = contract.award.solicitation.consortium.timezone
+    title = contract.award.solicitation.title
+    return confirmation(
+        title=f"Decline {contract.district.name}'s contract for {title}?",
+        consequences=[
+            f"This is final: {contract.district.name} will not buy its {contract.quantity:,} seats "
+            f"({money(contract.amount, contract.award.solicitation.currency)}) and cannot accept "
+            "later, even before the window closes on "
+            f"{localtime(contract.accept_by, tz)}.",
+            f"The other districts of group {contract.group.label} keep their price.",
+            "Your reason is stored with the decision; the consortium's managers read it.",
+        ],
+        action=url_for("awards.decide", contract_id=contract.id), button="Decline the contract",
+        back_url=url_for("awards.contract", contract_id=contract.id),
+        back_label="Go back, decide later", hidden={"decision": "decline"},
+        form=form, fields=["reason"], status=status,
+    )
 
 
 @bp.get("/vendor/groups")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from consortium.accounts.models import Organisation
 from consortium.audit.services import record
 from consortium.bids.models import BidVersion, Product
-from consortium.errors import conflict
+from consortium.errors import DomainError, conflict
 from consortium.extensions import db
 
 
@@ -29,6 +29,23 @@ def save_product(vendor: Organisation, product: Product | None, **fields: str) -
         after=_product_snapshot(product),
     )
     return product
+
+
+def fits_category(product: Product, category: str) -> bool:
+    """The product is of the solicitation's category (as people type it: case and spaces aside)."""
+    return " ".join((product.category or "").split()).casefold() == " ".join(category.split()).casefold()
+
+
+def check_fits(product: Product, category: str) -> None:
+    """Refuse a bid naming a product of another category (an LMS on a math solicitation)."""
+    if fits_category(product, category):
+        return
+    kind = f"a {product.category} product" if product.category else "a product without a category"
+    raise DomainError(
+        f"{product.name} is {kind}; this solicitation buys {category}. Choose a product of that "
+        "category, or set this product's category on the Products page.",
+        field="product",
+    )
 
 
 def delete_product(product: Product) -> None:

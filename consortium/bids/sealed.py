@@ -16,6 +16,7 @@ from consortium import clock
 from consortium.accounts.models import Organisation, User
 from consortium.audit.services import record
 from consortium.bids.models import Bid, BidVersion, Product, new_nonce
+from consortium.bids.products import check_fits
 from consortium.bids.schedules import Schedule, schedule_problems, tiers_json
 from consortium.errors import DomainError, conflict
 from consortium.extensions import db
@@ -114,6 +115,7 @@ def submit_bid(
     _ensure_accepting_bids(solicitation)
     if product.vendor_id != vendor.id:
         raise DomainError("choose one of your own products", field="product")
+    check_fits(product, solicitation.category)
     problems = schedule_problems(schedule)
     if problems:
         field, message = problems[0]

@@ -26,10 +26,13 @@ from consortium.bids.sealed import (
     vendor_bids,
     withdraw_bid,
 )
-from consortium.commit_point import flash_and_redirect, on_refusal
+from consortium.commit_point import flash_and_redirect, mark_field, on_refusal
+from consortium.confirm import confirmation, confirmed
 from consortium.errors import DomainError
 from consortium.extensions import db
+from consortium.filters import localtime
 from consortium.policy import (
+    can_bid,
     can_edit_product,
     can_see_nonces,
     can_view_bid,
@@ -113,10 +116,14 @@ def demand():
             demand,
             describe_requirements(solicitation.requirements),
             declaration_gaps(solicitation.requirements, declarations),
+            # The same rule as the bid form's POST (get_bidding): offer the button only then.
+            can_bid(current_user, solicitation),
+            vendor.affiliation_with(solicitation.consortium_id),
         )
         for solicitation, demand in demand_of(open_for_bids())
     ]
-    return render_template("bids/demand.html", rows=rows, declarations=declarations)
+    return render_template("bids/demand.html", rows=rows, declarations=declarations,
+                           vendor=vendor)
 
 
 # --- sealed bids ----------------------------------------------------------------------
@@ -133,7 +140,7 @@ def bid_form(solicitation_id: int):
     solicitation, vendor, bid = get_bidding(solicitation_id)
     latest = bid.latest if bid else None
     form = BidForm(data=_form_data(latest) if request.method == "GET" else None)
-    form.product.choices = [SelectChoice(p.id, p.name) for p in vendor_products(vendor.id)]
+    form.product.choices = product_choices(vendor.id)
     closed = bid_deadline_passed(solicitation)
     upload = _upload_form(vendor.id, latest, formdata=None)
 
@@ -152,6 +159,7 @@ def bid_form(solicitation_id: int):
         return page(preview=_preview(schedule.as_offer(), solicitation))
 
     def refused(error: DomainError):
+        mark_field(form, error)  # e.g. a product of another category: named at the field
         flash(error.message, "error")
         return page(error.status)
 
@@ -184,8 +192,14 @@ def _upload_form(vendor_id: int, latest: BidVersion | None, **kwargs) -> Schedul
     form = ScheduleUploadForm(
         prefix="upload", data={k: v for k, v in data.items() if k != "tiers"}, **kwargs
     )
-    form.product.choices = [SelectChoice(p.id, p.name) for p in vendor_products(vendor_id)]
+    form.product.choices = product_choices(vendor_id)
     return form
+
+
+def product_choices(vendor_id: int) -> list[SelectChoice]:
+    """The vendor's products by name and category (a bid must name one of the solicitation's)."""
+    return [SelectChoice(p.id, f"{p.name} ({p.category})" if p.category else p.name)
+            for p in vendor_products(vendor_id)]
 
 
 @bp.post("/solicitation/<int:solicitation_id>/schedule")
@@ -259,6 +273,21 @@ def bid_withdraw(solicitation_id: int):
     if bid is None:
         abort(404)
     on_refusal(flash_and_redirect(url_for("bids.bid_form", solicitation_id=solicitation.id)))
+    if not confirmed():
+        tz = solicitation.consortium.timezone
+        return confirmation(
+            title=f"Withdraw your bid on {solicitation.title}?",
+            consequences=[
+                "A withdrawn version is sealed and receipted like any other: your bid stops "
+                "counting, and the consortium sees at opening that you withdrew.",
+                "You can submit it again (a new version) until the bid deadline, "
+                f"{localtime(solicitation.bid_deadline, tz)}; after it, a withdrawn bid is final.",
+            ],
+            action=url_for("bids.bid_withdraw", solicitation_id=solicitation.id),
+            button="Withdraw the bid",
+            back_url=url_for("bids.bid_form", solicitation_id=solicitation.id),
+            back_label="Keep the bid",
+        )
     withdraw_bid(bid, current_user)
     flash(
         "Bid withdrawn. It will not count unless you submit it again before the deadline.",

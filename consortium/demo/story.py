@@ -340,7 +340,10 @@ class Story:
 
             def step(contract: Contract = contract, accept: bool = accept) -> None:
                 user = self.act_as(names[contract.id])
-                decide_contract(contract, user, accept=accept)  # accepting issues an invoice
+                # Accepting issues an invoice; the one decline says why, as every decline must.
+                decide_contract(contract, user, accept=accept, reason=None if accept else (
+                    "The savings against our current contract are too small to justify moving "
+                    "our teachers to a new platform this year."))
 
             when = self.between(published + timedelta(hours=2), last)
             self.timeline.at(when, step)

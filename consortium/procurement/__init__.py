@@ -6,4 +6,5 @@ services  the lifecycle (create, update_draft, extend_deadlines, publish, cancel
 optins    upsert_opt_in / withdraw_opt_in (row-locked), lists, CSV, deadline reminders
 momentum  aggregate demand (districts, seats, distribution) and the open-solicitation summaries
 grouping  the grouping policy form <-> ALLOCATION.md policy, policy and requirements in words
+confirmations  what publishing, cancelling or withdrawing an opt-in will do (confirmation pages)
 """

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from consortium.accounts.affiliations import profile_gaps
 from consortium.accounts.models import (
     Affiliation,
     AffiliationStatus,
@@ -81,6 +82,10 @@ def _check_may_change(district: Organisation, solicitation: Solicitation) -> dat
         raise forbidden(
             f"{district.name} must be verified by {solicitation.consortium.name} before it can opt in."
         )
+    gaps = profile_gaps(district)
+    if gaps:
+        raise forbidden(f"Complete {district.name}'s profile before opting in: "
+                        f"{', '.join(gaps)} missing.")
     return at
 
 

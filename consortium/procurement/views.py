@@ -8,13 +8,17 @@ import click
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from consortium.accounts.affiliations import profile_gaps
+from consortium.awards.services import award_outcomes, outcomes_by_district
 from consortium.bids.demand import MIN_CELL, public_demand, vendor_demand
 from consortium.clock import now
 from consortium.commit_point import Answer, mark_field, on_refusal
+from consortium.confirm import confirmation, confirmed
 from consortium.context import current_org
 from consortium.errors import DomainError
 from consortium.extensions import db
 from consortium.policy import (
+    can_bid,
     can_edit_clause,
     can_manage_solicitation,
     can_opt_in_for,
@@ -23,7 +27,7 @@ from consortium.policy import (
     require_acting_district,
     require_managed_consortium,
 )
-from consortium.procurement import services
+from consortium.procurement import confirmations, services
 from consortium.procurement.forms import (
     CATEGORIES,
     ClauseForm,
@@ -97,6 +101,8 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
             )
     managing = can_manage_solicitation(current_user, solicitation)
     momentum = services.momentum(solicitation)
+    outcome = (award_outcomes(org.id, [solicitation.id]).get(solicitation.id)
+               if opt_in is not None and opt_in.is_live else None)
     return render_template(
         "procurement/detail.html",
         solicitation=solicitation,
@@ -108,12 +114,15 @@ def _render_detail(solicitation: Solicitation, *, form: OptInForm | None = None,
         is_district=is_district,
         district=org if is_district else None,
         verified=is_district and is_verified_member(org, solicitation.consortium_id),
+        profile_gaps=profile_gaps(org) if is_district else [],
         accepting=accepts_opt_ins(solicitation, at),
         opt_in=opt_in,
+        outcome=outcome,
         form=form,
         withdraw_form=WithdrawForm(formdata=None, data={"version": str(opt_in.version)}) if opt_in else None,
         error=error,
         managing=managing,
+        may_bid=can_bid(current_user, solicitation),
         transitions=allowed_transitions(solicitation, at) if managing else frozenset(),
         Status=SolicitationStatus,
     ), status
@@ -158,6 +167,15 @@ def withdraw(solicitation_id: int):
     form = WithdrawForm()
     form.validate()
     on_refusal(_detail_refusal(solicitation))
+    opt_in = services.opt_in_of(district, solicitation)
+    if not confirmed() and opt_in is not None and opt_in.is_live:  # else the service refuses
+        return confirmation(
+            title=f"Withdraw {district.name} from {solicitation.title}?",
+            consequences=confirmations.withdraw_opt_in(opt_in),
+            action=url_for(".withdraw", solicitation_id=solicitation.id),
+            button="Withdraw the opt-in", hidden={"version": form.version.data or "0"},
+            back_url=url_for(".detail", solicitation_id=solicitation.id),
+        )
     services.withdraw_opt_in(district, solicitation, expected_version=form.expected_version())
     flash(f"{district.name} withdrew from {solicitation.title}. You can opt in again until the deadline.",
           "success")
@@ -167,10 +185,12 @@ def withdraw(solicitation_id: int):
 @bp.get("/my/opt-ins")
 def my_opt_ins():
     district = require_acting_district()
+    opt_ins = services.district_opt_ins(district)
     return render_template(
         "procurement/my_opt_ins.html",
         district=district,
-        opt_ins=services.district_opt_ins(district),
+        opt_ins=opt_ins,
+        outcomes=award_outcomes(district.id, [o.solicitation_id for o in opt_ins if o.is_live]),
         at=now(),
         phase=phase,
     )
@@ -278,6 +298,14 @@ def _extend(solicitation: Solicitation, tz: str):
 def publish(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id, manage=True)
     on_refusal(_detail_refusal(solicitation))
+    if not confirmed():
+        return confirmation(
+            title=f"Publish {solicitation.title}?",
+            consequences=confirmations.publish(solicitation),
+            action=url_for(".publish", solicitation_id=solicitation.id), button="Publish",
+            back_url=url_for(".detail", solicitation_id=solicitation.id),
+            back_label="Not yet: back to the draft",
+        )
     services.publish(solicitation)
     flash("Published: districts can opt in and vendors can bid until the deadlines.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
@@ -287,6 +315,15 @@ def publish(solicitation_id: int):
 def cancel(solicitation_id: int):
     solicitation = get_solicitation(solicitation_id, manage=True)
     on_refusal(_detail_refusal(solicitation))
+    if not confirmed():
+        return confirmation(
+            title=f"Cancel {solicitation.title}?",
+            consequences=confirmations.cancel(solicitation),
+            action=url_for(".cancel", solicitation_id=solicitation.id),
+            button="Cancel the solicitation",
+            back_url=url_for(".detail", solicitation_id=solicitation.id),
+            back_label="Keep it",
+        )
     services.cancel(solicitation)
     flash("Solicitation cancelled.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
@@ -299,8 +336,10 @@ def opt_ins(solicitation_id: int):
         "procurement/opt_ins.html",
         solicitation=solicitation,
         opt_ins=services.all_opt_ins(solicitation),
+        outcomes=outcomes_by_district(solicitation),
         momentum=services.momentum(solicitation),
         tz=solicitation.consortium.timezone,
+        at=now(),
     )
 
 

@@ -1,7 +1,7 @@
 """allocation runs (issue 6): the proven served bound, seats asked, progress events, set-aside districts
 
 Revision ID: w6_run_progress
-Revises: i10_hardening
+Revises: i11_decline_reason
 Create Date: 2026-12-02 12:00:00+00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'w6_run_progress'
-down_revision = 'i10_hardening'
+down_revision = 'i11_decline_reason'
 branch_labels = None
 depends_on = None
 

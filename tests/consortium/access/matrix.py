@@ -483,12 +483,20 @@ MATRIX: dict[str, dict[str, list[Case]]] = {
         Case("accept district A's contract", {DA}, ids(contract_id="contract of district A"),
              data=form({"decision": "accept"}), hidden=True, deny={MX: 403}),
         Case("decline district B's contract", {DB}, ids(contract_id="contract of district B"),
-             data=form({"decision": "decline"}), hidden=True, deny={MX: 403}),
+             data=form({"decision": "decline", "confirm": "yes",
+                        "reason": "The board did not approve the budget."}),
+             hidden=True, deny={MX: 403}),
     ]},
     "awards.my_groups": {"GET": [Case("own groups", VENDORS)]},
     "awards.group": {"GET": [
         Case("vendor A's group", {VA, MX}, ids(group_id="group of vendor A"), hidden=True),
         Case("vendor B's group", {VB, MX}, ids(group_id="group of vendor B"), hidden=True),
+    ]},
+    # --- dashboards (issue 11): each signed-in role lands on its own; reminders are X's managers'
+    "dashboard.index": {"GET": [Case("own dashboard", SIGNED_IN)]},
+    "dashboard.remind": {"POST": [
+        Case("remind the districts undecided on X's award", {MX}, ids(award_id="award"),
+             data=EMPTY),
     ]},
     # --- audit and mail
     "audit.index": {"GET": [Case("own consortium's trail", MANAGERS)]},
@@ -653,6 +661,7 @@ API_MATRIX: dict[str, dict[str, list[Case]]] = {
     ]},
     "api.contracts.decline": {"POST": [
         Case("decline district B's contract", {DB}, ids(contract_id="contract of district B"),
+             data=form({"reason": "The board did not approve the budget."}),
              hidden=True, deny={MX: 403}),
     ]},
     # Open data (OCDS): public, and a draft does not exist.

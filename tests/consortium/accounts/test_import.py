@@ -120,3 +120,44 @@ def test_a_district_without_staff_is_not_rewritten_either(client, make, login):
     profile = db.session.execute(select(DistrictProfile).filter_by(nces_id="1799003")).scalar_one()
     assert (profile.state, profile.enrollment) == ("IL", 300)
     assert profile.organisation.affiliation_with(y) is None
+
+
+def test_a_semicolon_separated_file_is_read(client, make, login):
+    consortium = make.consortium()
+    login(client, make.manager(consortium))
+    semicolons = "LEAID;LEA_NAME;ST;MEMBER;SCH;ULOCAL\n1700001;Prairie Ridge CUSD 201;IL;1240;4;42\n"
+    assert _upload(client, semicolons).status_code == 302
+    profile = db.session.execute(select(DistrictProfile)).scalars().one()
+    assert (profile.nces_id, profile.state, profile.enrollment, profile.locale) == (
+        "1700001", "IL", 1240, "rural")
+    tabs = "NCES_ID\tNAME\tSTATE\tENROLLMENT\n1700005\tTab SD\tIL\t300\n"
+    rows, errors = parse(tabs)
+    assert errors == [] and rows[0].name == "Tab SD"
+
+
+def test_a_file_with_mixed_separators_is_reported_as_such():
+    rows, errors = parse("LEAID,LEA_NAME;ST;MEMBER\n1700001,X;IL;10\n")
+    assert rows == [] and "looks separated by semicolons" in errors[0].message
+
+
+def test_an_empty_file_says_so(client, make, login):
+    login(client, make.manager())
+    for empty in ("", "\ufeff", "\n\n  \n"):
+        rows, errors = parse(empty)
+        assert rows == [] and errors[0].message.startswith("the file is empty")
+    response = _upload(client, "")
+    assert response.status_code == 400 and "the file is empty" in response.text
+    assert "required column is missing" not in response.text
+
+
+def test_an_already_registered_id_is_reported_even_when_other_rows_fail(client, make, login):
+    x = make.consortium(name="X")
+    make.district(consortium=x, nces_id="1799001", name="Apple Creek CUSD 5")
+    login(client, make.manager(x))
+    orgs = _count(Organisation)
+    response = _upload(client, "LEAID,LEA_NAME,ST,MEMBER\n1799001,Apple Creek CUSD 5,IL,800\n"
+                               "1799002,Bad State SD,ZZ,50\n")
+    assert response.status_code == 400
+    assert "already registered" in response.text and "unknown state or province" in response.text
+    assert response.text.index("already registered") < response.text.index("unknown state")
+    assert _count(Organisation) == orgs

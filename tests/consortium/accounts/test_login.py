@@ -29,7 +29,7 @@ def test_login_follows_only_local_next(client, make):
     response = client.post(
         "/login", data={"email": district.email, "password": PASSWORD, "next": "https://evil.example/x"}
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/dashboard"
     client.post("/logout")
     response = client.post("/login", data={"email": district.email, "password": PASSWORD, "next": "/org/profile"})
     assert response.headers["Location"] == "/org/profile"

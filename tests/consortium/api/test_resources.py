@@ -74,8 +74,14 @@ def test_contracts_are_decided_once_by_their_district_only(api, world):
     assert api(world.actors[MX]).post(f"/contracts/{a}/accept").status_code == 403
     accepted = district_a.post(f"/contracts/{a}/accept")
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
-    assert district_a.post(f"/contracts/{a}/decline").status_code == 409
-    declined = api(world.actors[DB]).post(f"/contracts/{b}/decline").get_json()
+    assert district_a.post(f"/contracts/{a}/decline", json={"reason": "x"}).status_code == 409
+    # A decline says why: without a reason it is refused, naming the field, and nothing changes.
+    district_b = api(world.actors[DB])
+    refused = district_b.post(f"/contracts/{b}/decline", json={})
+    assert refused.status_code == 422 and "reason" in refused.get_json()["errors"]
+    assert district_b.get(f"/contracts/{b}").get_json()["status"] == "pending"
+    declined = district_b.post(f"/contracts/{b}/decline",
+                               json={"reason": "The board did not approve it."}).get_json()
     assert declined["status"] == "declined"
     # Its contract of the payments world's award was accepted when that world was built.
     assert district_a.get("/contracts?status=accepted").get_json()["total"] == 2

@@ -27,6 +27,9 @@ def scenario(make, clock, monkeypatch):
     return make.allocation_scenario()
 
 
+DECLINE = {"decision": "decline", "confirm": "yes", "reason": "The board did not approve it."}
+
+
 def run_and_publish(client, login, scenario) -> Award:
     login(client, scenario.manager)
     client.post(
@@ -97,7 +100,7 @@ def test_decline_changes_nobody_elses_price_and_the_manager_sees_it(client, logi
     award = run_and_publish(client, login, scenario)
     a, b = contract_of(award, scenario.district_a), contract_of(award, scenario.district_b)
     login(client, scenario.district_b)
-    client.post(f"/contracts/{b.id}/decision", data={"decision": "decline"})
+    client.post(f"/contracts/{b.id}/decision", data=DECLINE)
     client.post("/logout")
     assert b.status == "declined"
     assert (a.amount, a.status, award.groups[0].unit_amount) == (600_000, "pending", 1_500)
@@ -124,7 +127,7 @@ def test_district_cannot_decide_twice(client, login, scenario):
     award = run_and_publish(client, login, scenario)
     contract = contract_of(award, scenario.district_a)
     login(client, scenario.district_a)
-    client.post(f"/contracts/{contract.id}/decision", data={"decision": "decline"})
+    client.post(f"/contracts/{contract.id}/decision", data=DECLINE)
     response = client.post(f"/contracts/{contract.id}/decision", data={"decision": "accept"})
     assert response.status_code == 409 and "already declined" in response.get_data(as_text=True)
     assert contract.status == "declined"
@@ -135,7 +138,7 @@ def test_district_b_cannot_see_or_decide_district_a_contract(client, login, scen
     contract = contract_of(award, scenario.district_a)
     login(client, scenario.district_b)
     assert client.get(f"/contracts/{contract.id}").status_code == 404
-    assert client.post(f"/contracts/{contract.id}/decision", data={"decision": "decline"}).status_code == 404
+    assert client.post(f"/contracts/{contract.id}/decision", data=DECLINE).status_code == 404
     assert contract.status == "pending"
     assert "Apple Creek" not in client.get("/contracts").get_data(as_text=True)
     assert client.get(f"/awards/{award.id}/manage").status_code == 403

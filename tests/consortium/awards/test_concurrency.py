@@ -79,7 +79,7 @@ def test_concurrent_decisions_keep_the_first(committing_app, clock, monkeypatch)
 
     def decide(n: int) -> None:
         contract = db.session.get(Contract, contract_id)
-        services.decide_contract(contract, None, accept=n % 2 == 0)
+        services.decide_contract(contract, None, accept=n % 2 == 0, reason="Budget cut.")
 
     outcomes = _in_threads(committing_app, 4, decide)
     assert outcomes.count("ok") == 1

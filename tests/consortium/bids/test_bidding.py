@@ -206,7 +206,7 @@ def test_revisions_after_the_deadline_are_refused_and_change_nothing(world, make
     response = client.post(url, data=bid_form(product.id, [("", "1.00")]))
     assert response.status_code == 409
     assert "The bid deadline has passed" in response.text
-    withdraw = client.post(f"{url}/withdraw")
+    withdraw = client.post(f"{url}/withdraw", data={"confirm": "yes"})
     assert withdraw.status_code == 302
     assert "The bid deadline has passed" in client.get(withdraw.headers["Location"]).text
     bid = db.session.scalars(select(Bid)).one()
@@ -223,7 +223,7 @@ def test_withdrawal_is_a_version_and_stops_the_bid_counting(world, make, as_, cl
     client = as_(world.vendor_a)
     url = f"/bids/solicitation/{world.solicitation.id}"
     assert client.post(url, data=bid_form(product.id, SCHEDULE)).status_code == 302
-    assert client.post(f"{url}/withdraw").status_code == 302
+    assert client.post(f"{url}/withdraw", data={"confirm": "yes"}).status_code == 302
     bid = db.session.scalars(select(Bid)).one()
     assert [(v.number, v.withdrawn) for v in bid.versions] == [(1, False), (2, True)]
     assert bid.versions[1].content_hash == bid.versions[1].compute_hash()

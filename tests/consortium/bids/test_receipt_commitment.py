@@ -40,7 +40,7 @@ def sealed(world, make, as_):
     url = f"/bids/solicitation/{world.solicitation.id}"
     assert vendor.post(url, data=bid_form(product.id, [("", "17.43")])).status_code == 302
     assert vendor.post(url, data=bid_form(product.id, [("", "17.41")])).status_code == 302
-    assert vendor.post(f"{url}/withdraw").status_code == 302
+    assert vendor.post(f"{url}/withdraw", data={"confirm": "yes"}).status_code == 302
     assert vendor.post(url, data=bid_form(product.id, [("", "17.43")])).status_code == 302
     bid = db.session.scalars(select(Bid)).one()
     assert [v.withdrawn for v in bid.versions] == [False, False, True, False]

@@ -76,4 +76,5 @@ def test_a_district_without_an_enrollment_is_asked_for_it(client, login, make, s
     unknown.org.district_profile.enrollment = None
     login(client, unknown)
     response = _post(client, solicitation, 100, "5.00")
-    assert response.status_code == 400 and "enrollment" in text(response).lower()
+    # Issue 11: an incomplete profile keeps a district from opting in at all, and says so.
+    assert response.status_code == 403 and "enrollment" in text(response).lower()

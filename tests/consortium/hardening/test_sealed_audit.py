@@ -40,7 +40,7 @@ def test_before_the_deadline_the_trail_a_manager_reads_is_exactly_as_if_nobody_b
     assert vendors.post(f"/bids/solicitation/{solicitation.id}",
                         data=bid_form(product.id, [("", "12.00")])).status_code == 302
     clock.advance(minutes=5)
-    assert vendors.post(f"/bids/solicitation/{solicitation.id}/withdraw").status_code == 302
+    assert vendors.post(f"/bids/solicitation/{solicitation.id}/withdraw", data={"confirm": "yes"}).status_code == 302
     clock.advance(minutes=5)
     # A visible event after the hidden ones: its place in the chain must not show a gap.
     assert managers.post("/manage/clauses/new", data={"title": "Termination",
@@ -65,7 +65,7 @@ def test_after_the_deadline_the_bid_events_appear_in_their_own_verifiable_chain(
     solicitation, product, managers, vendors = market
     vendors.post(f"/bids/solicitation/{solicitation.id}", data=bid_form(product.id, [("", "12.00")]))
     clock.advance(minutes=5)
-    vendors.post(f"/bids/solicitation/{solicitation.id}/withdraw")
+    vendors.post(f"/bids/solicitation/{solicitation.id}/withdraw", data={"confirm": "yes"})
     clock.advance(minutes=5)
     vendors.post(f"/bids/solicitation/{solicitation.id}", data=bid_form(product.id, [("", "11.00")]))
     clock.set(solicitation.bid_deadline + timedelta(minutes=1))

@@ -93,7 +93,8 @@ def test_six_decisions_on_one_contract_at_once_make_one_and_refuse_the_rest(sqli
         db.session.remove()
     clients = [_signed_in(sqlite_app, email) for _ in range(6)]
     statuses = _at_once(clients, lambda n, c: c.post(
-        f"/contracts/{contract_id}/decision", data={"decision": "accept" if n % 2 else "decline"}))
+        f"/contracts/{contract_id}/decision", data={"decision": "accept" if n % 2 else "decline",
+                                             "confirm": "yes", "reason": "Budget cut."}))
     assert all(status < 500 for status in statuses), statuses
     assert statuses.count(303) == 1, statuses  # one decision; the others are told it is decided
     with sqlite_app.app_context():

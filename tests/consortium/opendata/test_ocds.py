@@ -139,7 +139,8 @@ def test_only_accepted_contracts_are_published(client, world, db_session):
     award = db.session.get(Award, world["award"])
     first, second = sorted(award.contracts, key=lambda c: c.id)
     decide_contract(first, first.district.memberships[0].user, accept=True)
-    decide_contract(second, second.district.memberships[0].user, accept=False)
+    decide_contract(second, second.district.memberships[0].user, accept=False,
+                    reason="Covered by a state contract.")
     db_session.flush()
     release = release_of(client, world["awarded"])
     assert [c["id"] for c in release["contracts"]] == [f"contract-{first.id}"]

@@ -190,5 +190,5 @@ def test_no_invoice_for_a_declined_contract(awarded):
     from consortium.awards import services
 
     contract = awarded.contract(awarded.scenario.district_a)
-    services.decide_contract(contract, None, accept=False)
+    services.decide_contract(contract, None, accept=False, reason="Budget not approved.")
     assert db.session.scalar(select(func.count(Invoice.id))) == 0

@@ -13,6 +13,8 @@ from consortium.extensions import db
 from consortium.procurement.models import Solicitation
 from tests.consortium.procurement.helpers import audit_actions, count, mail_to, text
 
+CONFIRM = {"confirm": "yes"}  # the second POST, from the confirmation page
+
 
 def form_data(**overrides) -> dict:
     """A valid new-solicitation form (the clock fixture stands at 2026-03-02 15:00 UTC)."""
@@ -92,7 +94,7 @@ def test_create_draft_then_publish(client, login, make, manager, clock):
     assert "Reading intervention" not in text(client.get("/solicitations"))
 
     login(client, manager)
-    assert client.post(f"/manage/solicitations/{s.id}/publish").status_code == 302
+    assert client.post(f"/manage/solicitations/{s.id}/publish", data=CONFIRM).status_code == 302
     s = only_solicitation()
     assert (s.status, s.published_at) == ("open", clock.now)
     listing = text(client.get("/manage/solicitations"))
@@ -144,7 +146,7 @@ def test_publishing_needs_future_deadlines(client, login, make, manager, clock):
     s = make.solicitation(status="draft", opt_in_days=1, bid_days=2)
     clock.advance(days=1)
     login(client, manager)
-    response = client.post(f"/manage/solicitations/{s.id}/publish")
+    response = client.post(f"/manage/solicitations/{s.id}/publish", data=CONFIRM)
     assert response.status_code == 409
     assert "The opt-in deadline has passed; set a future deadline before publishing." in text(response)
     assert only_solicitation().status == "draft"
@@ -208,13 +210,13 @@ def test_cancel_tells_the_districts_and_stops_opt_ins(client, login, make, manag
     district = make.district(name="Elm Grove SD")
     make.opt_in(s, district, quantity=300)
     login(client, manager)
-    assert client.post(f"/manage/solicitations/{s.id}/cancel").status_code == 302
+    assert client.post(f"/manage/solicitations/{s.id}/cancel", data=CONFIRM).status_code == 302
     assert only_solicitation().status == "cancelled"
     assert mail_to(district.email) == ["Cancelled: Devices 2026"]
     # Cancelled is final.
-    response = client.post(f"/manage/solicitations/{s.id}/cancel")
+    response = client.post(f"/manage/solicitations/{s.id}/cancel", data=CONFIRM)
     assert response.status_code == 409
-    assert client.post(f"/manage/solicitations/{s.id}/publish").status_code == 409
+    assert client.post(f"/manage/solicitations/{s.id}/publish", data=CONFIRM).status_code == 409
     client.post("/logout")
 
     login(client, district)
@@ -251,7 +253,7 @@ def test_only_the_consortiums_managers_see_district_opt_ins(client, login, make,
         login(client, actor)
         assert client.get(f"/manage/solicitations/{s.id}/opt-ins").status_code == 403
         assert client.get(f"/manage/solicitations/{s.id}/opt-ins.csv").status_code == 403
-        assert client.post(f"/manage/solicitations/{s.id}/cancel").status_code == 403
+        assert client.post(f"/manage/solicitations/{s.id}/cancel", data=CONFIRM).status_code == 403
         page = text(client.get(f"/solicitations/{s.id}"))
         assert "Birch" not in page and "11,000" not in page
         if actor is not apple:
@@ -269,7 +271,7 @@ def test_clause_library(client, login, make, manager):
     assert "Data privacy" in page and "Student data stays in the US." in page
     clause = make.clause(title="Termination", body="Either party may end with 90 days' notice.")
     s = make.solicitation(status="draft", clauses=[clause])
-    client.post(f"/manage/solicitations/{s.id}/publish")
+    client.post(f"/manage/solicitations/{s.id}/publish", data=CONFIRM)
     # Editing the library later does not rewrite what was published.
     client.post(f"/manage/clauses/{clause.id}/edit", data={"title": "Termination", "body": "30 days."})
     assert "30 days." in text(client.get("/manage/clauses"))

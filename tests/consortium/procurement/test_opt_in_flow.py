@@ -45,7 +45,7 @@ def test_opt_in_change_withdraw_rejoin(client, login, make, setting):
     assert opt_in_rows(solicitation) == [(apple.org.id, 650, None, "live", 2)]
     assert "Your opt-in: live 650 × seat per year, no price ceiling." in text(client.get(url(solicitation)))
 
-    client.post(url(solicitation, "withdraw"), data={"version": "2"})
+    client.post(url(solicitation, "withdraw"), data={"version": "2", "confirm": "yes"})
     assert opt_in_rows(solicitation) == [(apple.org.id, 650, None, "withdrawn", 3)]
     page = text(client.get(url(solicitation)))
     assert "Your opt-in: withdrawn" in page
@@ -121,7 +121,7 @@ def test_after_the_deadline_nothing_changes(client, login, make, clock, setting)
     response = client.post(url(solicitation, "opt-in"), data={"quantity": "999", "version": "1"})
     assert response.status_code == 409
     assert "The opt-in deadline passed on Mar 16, 2026" in text(response)
-    response = client.post(url(solicitation, "withdraw"), data={"version": "1"})
+    response = client.post(url(solicitation, "withdraw"), data={"version": "1", "confirm": "yes"})
     assert response.status_code == 409
     assert "opt-ins can no longer be made, changed or withdrawn" in text(response)
     client.post("/logout")
