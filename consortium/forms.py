@@ -15,9 +15,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
 from werkzeug.datastructures import MultiDict
 from wtforms import DecimalField, FileField
+from wtforms.validators import StopValidation
 
 # Larger than any price, ratio or percentage a form asks for, by far: beyond it, a typo.
 DECIMAL_LIMIT = Decimal(10) ** 12
+# What a price field says when what was typed is not an amount of money.
+PRICE_INVALID = "Enter a price in dollars, e.g. 12.50."
 
 
 class AppForm(FlaskForm):
@@ -47,10 +50,23 @@ class AppForm(FlaskForm):
 
 
 class FiniteDecimalField(DecimalField):
-    """A DecimalField that refuses non-finite and absurdly large values with a clear message."""
+    """A DecimalField that refuses non-finite and absurdly large values with a clear message.
+
+    Whatever cannot be read as a number gets one message saying what to type (`invalid`,
+    e.g. "Enter a price in dollars, e.g. 12.50."), instead of WTForms' "Not a valid decimal
+    value." followed by the range validator's complaint about the missing value.
+    """
+
+    def __init__(self, *args, invalid: str = "Enter a number, e.g. 12.50.", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid
 
     def process_formdata(self, valuelist) -> None:
-        super().process_formdata(valuelist)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.invalid_message) from None
         value = self.data
         if isinstance(value, Decimal):
             try:
@@ -59,4 +75,9 @@ class FiniteDecimalField(DecimalField):
                 sane = False
             if not sane:
                 self.data = None
-                raise ValueError(self.gettext("Enter a number, e.g. 12.50."))
+                raise ValueError(self.invalid_message)
+
+    def pre_validate(self, form) -> None:
+        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
+        if self.process_errors and typed:  # unreadable: say only that, not "must be between..."
+            raise StopValidation()

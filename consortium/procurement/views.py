@@ -14,6 +14,7 @@ from consortium.commit_point import Answer, mark_field, on_refusal
 from consortium.context import current_org
 from consortium.errors import DomainError
 from consortium.extensions import db
+from consortium.filters import quantity
 from consortium.policy import (
     can_edit_clause,
     can_manage_solicitation,
@@ -147,7 +148,7 @@ def opt_in(solicitation_id: int):
         district, solicitation, form.quantity.data, form.ceiling_cents(),
         expected_version=form.expected_version(),
     )
-    flash(f"{district.name} is in: {form.quantity.data:,} × {solicitation.unit}.", "success")
+    flash(f"{district.name} is in: {quantity(form.quantity.data, solicitation.unit)}.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
 
 
