@@ -14,7 +14,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
 from werkzeug.datastructures import MultiDict
-from wtforms import DecimalField, FileField
+from wtforms import DecimalField, FileField, IntegerField
 from wtforms.validators import StopValidation
 
 # Larger than any price, ratio or percentage a form asks for, by far: beyond it, a typo.
@@ -49,7 +49,23 @@ class AppForm(FlaskForm):
         return ok
 
 
-class FiniteDecimalField(DecimalField):
+class _SaysOnlyUnreadable:
+    """Text that is not a number gets the parse message alone, not also "must be between"."""
+
+    def pre_validate(self, form) -> None:
+        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
+        if self.process_errors and typed:
+            raise StopValidation()
+
+
+class WholeNumberField(_SaysOnlyUnreadable, IntegerField):
+    """An IntegerField whose message for letters says what to type (`invalid`)."""
+
+    def __init__(self, *args, invalid: str = "Enter a whole number, e.g. 500.", **kwargs):
+        super().__init__(*args, invalid_value_message=invalid, **kwargs)
+
+
+class FiniteDecimalField(_SaysOnlyUnreadable, DecimalField):
     """A DecimalField that refuses non-finite and absurdly large values with a clear message.
 
     Whatever cannot be read as a number gets one message saying what to type (`invalid`,
@@ -76,8 +92,3 @@ class FiniteDecimalField(DecimalField):
             if not sane:
                 self.data = None
                 raise ValueError(self.invalid_message)
-
-    def pre_validate(self, form) -> None:
-        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
-        if self.process_errors and typed:  # unreadable: say only that, not "must be between..."
-            raise StopValidation()

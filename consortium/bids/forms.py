@@ -15,7 +15,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -27,7 +26,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consortium.bids.schedules import Schedule, schedule_problems
 from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS
-from consortium.forms import PRICE_INVALID, AppForm, FiniteDecimalField
+from consortium.forms import PRICE_INVALID, AppForm, FiniteDecimalField, WholeNumberField
 from pricing.types import Tier
 
 TIER_ROWS = 6
@@ -57,8 +56,8 @@ class ProductForm(AppForm):
 class TierRowForm(Form):
     """One row of the schedule editor (a plain Form: the enclosing AppForm carries CSRF)."""
 
-    up_to = IntegerField(
-        "Up to (seats)", invalid_value_message=SEATS_INVALID,
+    up_to = WholeNumberField(
+        "Up to (seats)", invalid=SEATS_INVALID,
         validators=[Optional(), NumberRange(min=1, max=MAX_SEATS,
                                             message=f"Between 1 and {MAX_SEATS:,} seats.")],
     )
@@ -82,9 +81,9 @@ class BidForm(AppForm):
         default="volume",
     )
     tiers = FieldList(FormField(TierRowForm), min_entries=TIER_ROWS, max_entries=TIER_ROWS)
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         "Capacity (most seats you can serve; empty = no limit)",
-        invalid_value_message=SEATS_INVALID,
+        invalid=SEATS_INVALID,
         validators=[Optional(), NumberRange(min=1, max=MAX_SEATS,
                                             message=f"Between 1 and {MAX_SEATS:,} seats.")],
     )
