@@ -18,8 +18,8 @@ from markupsafe import Markup, escape
 WIDTH, HEIGHT = 560, 300
 LEFT, RIGHT, TOP, BOTTOM = 78, 20, 20, 54
 # Text sizes in viewBox units. A chart scales down to about 0.6 on a 390 px phone, so nothing
-# is drawn smaller than MIN_FONT (about 8 px there, 13 px on a desktop).
-FONT, MIN_FONT = 14, 13
+# is drawn smaller than MIN_FONT (about 9 px there, 14 px on a desktop).
+FONT, MIN_FONT = 15, 14
 # Colour-blind safe (Okabe-Ito), dark enough for text contrast on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D00")
 # Twenty colours no two alike (Okabe-Ito first, then Kelly's and Tableau's distinct hues) for
@@ -182,7 +182,10 @@ def tier_ladder(
     top_q = 10 ** math.ceil(math.log10(max([quantity * 1.5, *(b * 2 for b in bounded[-1:]), 10])))
     xs = _Scale(x_low, top_q, LEFT, WIDTH - RIGHT, log=True)
     prices = [unit for _, unit in tiers]
-    ys = _Scale(0, max([*prices, alone[1] if alone else 0]) * 1.15 or 1, HEIGHT - BOTTOM, TOP + 14)
+    # Room at the top for the key line(s): the marker's label, and what buying alone costs.
+    key_lines = 2 if alone else 1
+    ys = _Scale(0, max([*prices, alone[1] if alone else 0]) * 1.1 or 1, HEIGHT - BOTTOM,
+                TOP + 4 + 18 * key_lines)
     body = _axes()
     for tick in ys.ticks():
         y = ys(tick)
@@ -220,7 +223,7 @@ def tier_ladder(
     )
     # The label sits on the side with room, so it is never cut off at the chart's edge.
     right_half = marker_x > (LEFT + WIDTH - RIGHT) / 2
-    body.append(_text(marker_x + (-6 if right_half else 6), TOP + 4,
+    body.append(_text(marker_x + (-6 if right_half else 6), TOP + 4 + 18 * (key_lines - 1),
                       f"{marker_label}: {quantity:,} seat{'' if quantity == 1 else 's'}",
                       anchor="end" if right_half else "start", **{"class": "marker-label"}))
     desc = (
@@ -233,8 +236,10 @@ def tier_ladder(
         body.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
                     f'stroke="{PALETTE[6]}" stroke-dasharray="2 4" class="alone"/>')
         body.append(marker("diamond", xs(max(seats, 1)), y, PALETTE[6], 6))
-        body.append(_text(WIDTH - RIGHT - 4, y - 6, f"buying alone: {_money(unit)} per seat",
-                          anchor="end", **{"class": "alone-label"}))
+        # Its label is a key line at the top left, clear of the steps and their prices.
+        body.append(marker("diamond", LEFT + 14, TOP, PALETTE[6], 6))
+        body.append(_text(LEFT + 26, TOP + 5, f"buying alone: {_money(unit)} per seat",
+                          anchor="start", **{"class": "alone-label"}))
         desc += f" Buying its {seats:,} seats alone costs {_money(unit)} per seat."
         rows.append((f"{seats:,} alone", _money(unit), "buying alone"))
     for tick in xs.ticks():
@@ -353,7 +358,7 @@ def scatter(
             transform=f"rotate(-90 16 {(TOP + HEIGHT - BOTTOM) / 2})",
         )
     )
-    columns, line = 2, 22
+    columns, line = 1, 22  # one a line: group names are long ("Group 12 · Vendor, tier 3")
     column_width = (WIDTH - 20) / columns
     legend = ['<g class="legend">']
     for i, name in enumerate(names):
