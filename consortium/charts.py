@@ -8,6 +8,7 @@ readers) and the same numbers as a table, which templates render beside the pict
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import count
@@ -15,9 +16,17 @@ from itertools import count
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 560, 300
-LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 50
+LEFT, RIGHT, TOP, BOTTOM = 78, 20, 20, 54
+# Text sizes in viewBox units. A chart scales down to about 0.6 on a 390 px phone, so nothing
+# is drawn smaller than MIN_FONT (about 9 px there, 14 px on a desktop).
+FONT, MIN_FONT = 15, 14
 # Colour-blind safe (Okabe-Ito), dark enough for text contrast on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D00")
+# Twenty colours no two alike (Okabe-Ito first, then Kelly's and Tableau's distinct hues) for
+# series such as purchasing groups; past twenty, markers change shape as well (SHAPES).
+SERIES_COLOURS = (*PALETTE, "#882255", "#117733", "#332288", "#AA4499", "#44AA99", "#999933",
+                  "#661100", "#6699CC", "#E41A1C", "#7F3C8D", "#A6761D", "#1B9E77")
+SHAPES = ("circle", "square", "triangle", "diamond")
 _ids = count(1)
 
 
@@ -44,13 +53,57 @@ def _svg(title: str, desc: str, body: list[str], height: int = HEIGHT) -> Markup
 
 
 def _text(
-    x: float, y: float, label: str, anchor: str = "middle", size: int = 11, **extra: str
+    x: float, y: float, label: str, anchor: str = "middle", size: int = FONT, **extra: str
 ) -> str:
+    size = max(size, MIN_FONT)
     attrs = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in extra.items())
+    # The size is an inline style too, so the page's stylesheet cannot shrink it.
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}"'
-        f' font-family="sans-serif" fill="#222"{attrs}>{escape(label)}</text>'
+        f' style="font-size:{size}px" font-family="sans-serif" fill="#222"{attrs}>'
+        f"{escape(label)}</text>"
     )
+
+
+def _count_label(value: float) -> str:
+    """Short tick labels for counts: 500, 2k, 10k, 1.5M (long numbers collide on a phone)."""
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:g}M"
+    if value >= 1_000:
+        return f"{value / 1_000:g}k"
+    return f"{value:,.0f}"
+
+
+def figure(value: float) -> str:
+    """A measured number for a data table, rounded as people read it: 0.0617284 -> 0.06."""
+    size = abs(value)
+    if size >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def marker(shape: str, x: float, y: float, colour: str, size: float = 5, extra: str = "") -> str:
+    """One point of a series: a circle, square, triangle or diamond around (x, y)."""
+    if shape == "square":
+        return (f'<rect x="{x - size:.1f}" y="{y - size:.1f}" width="{2 * size:.1f}" '
+                f'height="{2 * size:.1f}" fill="{colour}"{extra}/>')
+    if shape in ("triangle", "diamond"):
+        corners = (
+            [(x, y - size * 1.2), (x + size * 1.1, y + size * 0.9), (x - size * 1.1, y + size * 0.9)]
+            if shape == "triangle"
+            else [(x, y - size * 1.3), (x + size * 1.1, y), (x, y + size * 1.3), (x - size * 1.1, y)]
+        )
+        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in corners)
+        return f'<polygon points="{points}" fill="{colour}"{extra}/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size:.1f}" fill="{colour}"{extra}/>'
+
+
+def series_style(index: int) -> tuple[str, str]:
+    """(colour, shape) of the index-th series: twenty distinct colours, then new shapes."""
+    colours = len(SERIES_COLOURS)
+    return SERIES_COLOURS[index % colours], SHAPES[(index // colours) % len(SHAPES)]
 
 
 def _axes() -> list[str]:
@@ -107,18 +160,39 @@ def _nice_step(raw: float) -> float:
 
 
 def tier_ladder(
-    tiers: Sequence[tuple[int | None, int]], quantity: int, *, title: str, mode: str = "volume"
+    tiers: Sequence[tuple[int | None, int]],
+    quantity: int,
+    *,
+    title: str,
+    mode: str = "volume",
+    marker_label: str = "group",
+    alone: tuple[int, int] | None = None,
 ) -> Chart:
-    """Unit price per tier as a descending staircase, with the group's quantity marked."""
+    """Unit price per tier as a descending staircase, with the group's quantity marked.
+
+    The left axis is a price scale. `marker_label` names the marked quantity ("group",
+    "total demand"); `alone` = (seats, unit cents) marks what one district would pay per
+    seat buying its seats alone, as a dashed line and a point at its own quantity.
+    """
     bounded = [up for up, _ in tiers if up is not None]
     current = next(i for i, (up, _) in enumerate(tiers) if up is None or quantity <= up)
+    alone_q = alone[0] if alone else quantity
     # Whole decades on a log axis, from one below the smallest boundary to past the group.
-    x_low = 10 ** max(0, math.floor(math.log10(max(1, min([quantity, *bounded])))) - 1)
+    x_low = 10 ** max(0, math.floor(math.log10(max(1, min([quantity, alone_q, *bounded])))) - 1)
     top_q = 10 ** math.ceil(math.log10(max([quantity * 1.5, *(b * 2 for b in bounded[-1:]), 10])))
     xs = _Scale(x_low, top_q, LEFT, WIDTH - RIGHT, log=True)
     prices = [unit for _, unit in tiers]
-    ys = _Scale(0, max(prices) * 1.1 or 1, HEIGHT - BOTTOM, TOP)
+    # Room at the top for the key line(s): the marker's label, and what buying alone costs.
+    key_lines = 2 if alone else 1
+    ys = _Scale(0, max([*prices, alone[1] if alone else 0]) * 1.1 or 1, HEIGHT - BOTTOM,
+                TOP + 4 + 18 * key_lines)
     body = _axes()
+    for tick in ys.ticks():
+        y = ys(tick)
+        body.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+                    'stroke="#e3e7ee" class="grid"/>')
+        body.append(_text(LEFT - 6, y + 4, _money(tick), anchor="end", size=MIN_FONT,
+                          **{"class": "price-tick"}))
     low = 1
     rows = []
     for index, (up_to, unit) in enumerate(tiers):
@@ -128,7 +202,9 @@ def tier_ladder(
             f'<line x1="{xs(max(low, x_low)):.1f}" y1="{ys(unit):.1f}" x2="{xs(high):.1f}" y2="{ys(unit):.1f}"'
             f' stroke="{colour}" stroke-width="{5 if index == current else 3}"/>'
         )
-        body.append(_text((xs(max(low, x_low)) + xs(high)) / 2, ys(unit) - 6, _money(unit)))
+        if xs(high) - xs(max(low, x_low)) > 70:  # room for the step's own price
+            body.append(_text((xs(max(low, x_low)) + xs(high)) / 2, ys(unit) - 7, _money(unit),
+                              size=MIN_FONT))
         rows.append(
             (
                 f"{low:,}–{up_to:,}" if up_to is not None else f"{low:,} and more",
@@ -145,23 +221,39 @@ def tier_ladder(
     body.append(
         f'<circle cx="{marker_x:.1f}" cy="{ys(tiers[current][1]):.1f}" r="6" fill="{PALETTE[1]}"/>'
     )
-    body.append(_text(marker_x + 4, TOP + 12, f"group: {quantity:,} seats", anchor="start"))
-    for tick in xs.ticks():
-        body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:,.0f}"))
-    body.append(_text((LEFT + WIDTH - RIGHT) / 2, HEIGHT - 10, "seats in the group (log scale)"))
-    body.append(
-        _text(
-            14,
-            (TOP + HEIGHT - BOTTOM) / 2,
-            "unit price",
-            transform=f"rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2})",
-        )
-    )
+    # The label sits on the side with room, so it is never cut off at the chart's edge.
+    right_half = marker_x > (LEFT + WIDTH - RIGHT) / 2
+    body.append(_text(marker_x + (-6 if right_half else 6), TOP + 4 + 18 * (key_lines - 1),
+                      f"{marker_label}: {quantity:,} seat{'' if quantity == 1 else 's'}",
+                      anchor="end" if right_half else "start", **{"class": "marker-label"}))
     desc = (
         f"{mode.capitalize()} tiers from {_money(prices[0])} down to {_money(prices[-1])} per seat; "
-        f"the group of {quantity:,} seats is in tier {current + 1} of {len(tiers)}."
+        f"the {marker_label} of {quantity:,} seats is in tier {current + 1} of {len(tiers)}."
     )
-    return Chart(_svg(title, desc, body), title, ("seats", "unit price", "this group"), tuple(rows))
+    if alone:
+        seats, unit = alone
+        y = ys(unit)
+        body.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+                    f'stroke="{PALETTE[6]}" stroke-dasharray="2 4" class="alone"/>')
+        body.append(marker("diamond", xs(max(seats, 1)), y, PALETTE[6], 6))
+        # Its label is a key line at the top left, clear of the steps and their prices.
+        body.append(marker("diamond", LEFT + 14, TOP, PALETTE[6], 6))
+        body.append(_text(LEFT + 26, TOP + 5, f"buying alone: {_money(unit)} per seat",
+                          anchor="start", **{"class": "alone-label"}))
+        desc += f" Buying its {seats:,} seats alone costs {_money(unit)} per seat."
+        rows.append((f"{seats:,} alone", _money(unit), "buying alone"))
+    for tick in xs.ticks():
+        body.append(_text(xs(tick), HEIGHT - BOTTOM + 18, _count_label(tick), size=MIN_FONT))
+    body.append(_text((LEFT + WIDTH - RIGHT) / 2, HEIGHT - 10, "seats (log scale)"))
+    body.append(
+        _text(
+            16,
+            (TOP + HEIGHT - BOTTOM) / 2,
+            "price per seat",
+            transform=f"rotate(-90 16 {(TOP + HEIGHT - BOTTOM) / 2})",
+        )
+    )
+    return Chart(_svg(title, desc, body), title, ("seats", "price per seat", "this group"), tuple(rows))
 
 
 def bar_chart(
@@ -211,14 +303,31 @@ class Point:
     label: str
 
 
-def scatter(points: Sequence[Point], *, title: str, x_label: str, y_label: str) -> Chart:
-    """Points on log-log axes, coloured by series (e.g. districts coloured by group)."""
+def _natural(text: str) -> list:
+    """Sort key that puts "Group 2" before "Group 10"."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def scatter(
+    points: Sequence[Point],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    series: Sequence[str] = (),
+) -> Chart:
+    """Points on log-log axes, coloured by series (e.g. districts coloured by group).
+
+    Every series gets its own colour (twenty, then shapes too) and a line in the legend,
+    which sits below the plot and grows the picture as needed. `series` lists series to
+    show in the legend even if none of their points can be drawn.
+    """
     usable = [p for p in points if p.x > 0 and p.y > 0]
     xs = _Scale(
         min([p.x for p in usable], default=1) / 1.2,
         max([p.x for p in usable], default=10) * 1.2,
         LEFT,
-        WIDTH - RIGHT - 110,
+        WIDTH - RIGHT,
         log=True,
     )
     ys = _Scale(
@@ -228,36 +337,46 @@ def scatter(points: Sequence[Point], *, title: str, x_label: str, y_label: str) 
         TOP,
         log=True,
     )
-    series = sorted({p.series for p in usable})
-    colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(series)}
+    names = sorted({*series, *(p.series for p in points)}, key=_natural)
+    style = {s: series_style(i) for i, s in enumerate(names)}
     body = _axes()
     for p in usable:
-        body.append(
-            f'<circle cx="{xs(p.x):.1f}" cy="{ys(p.y):.1f}" r="5" fill="{colour[p.series]}"'
-            f' fill-opacity="0.8"><title>{escape(p.label)} ({escape(p.series)})</title></circle>'
-        )
+        colour, shape = style[p.series]
+        tip = f"<title>{escape(p.label)} ({escape(p.series)})</title>"
+        body.append(marker(shape, xs(p.x), ys(p.y), colour, 5, ' fill-opacity="0.85"')
+                    .replace("/>", f">{tip}</{_tag(shape)}>", 1))
     for tick in xs.ticks():
-        body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:,g}"))
+        body.append(_text(xs(tick), HEIGHT - BOTTOM + 18, _count_label(tick), size=MIN_FONT))
     for tick in ys.ticks():
-        body.append(_text(LEFT - 6, ys(tick) + 4, f"{tick:g}", anchor="end", size=10))
-    for i, s in enumerate(series[:12]):
-        y = TOP + 10 + i * 16
-        body.append(
-            f'<rect x="{WIDTH - RIGHT - 100}" y="{y - 8}" width="10" height="10" fill="{colour[s]}"/>'
-        )
-        body.append(_text(WIDTH - RIGHT - 86, y + 1, s, anchor="start", size=10))
-    body.append(_text((LEFT + WIDTH - RIGHT - 110) / 2, HEIGHT - 10, f"{x_label} (log scale)"))
+        body.append(_text(LEFT - 6, ys(tick) + 4, f"{tick:g}", anchor="end", size=MIN_FONT))
+    body.append(_text((LEFT + WIDTH - RIGHT) / 2, HEIGHT - 10, f"{x_label} (log scale)"))
     body.append(
         _text(
-            14,
+            16,
             (TOP + HEIGHT - BOTTOM) / 2,
             f"{y_label} (log)",
-            transform=f"rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2})",
+            transform=f"rotate(-90 16 {(TOP + HEIGHT - BOTTOM) / 2})",
         )
     )
-    desc = f"{len(usable)} districts in {len(series)} groups, {x_label} against {y_label}."
-    rows = tuple((p.label, p.series, f"{p.x:g}", f"{p.y:g}") for p in points)
-    return Chart(_svg(title, desc, body), title, ("district", "group", x_label, y_label), rows)
+    columns, line = 1, 22  # one a line: group names are long ("Group 12 · Vendor, tier 3")
+    column_width = (WIDTH - 20) / columns
+    legend = ['<g class="legend">']
+    for i, name in enumerate(names):
+        colour, shape = style[name]
+        x = 14 + (i % columns) * column_width
+        y = HEIGHT + 8 + (i // columns) * line
+        legend.append(marker(shape, x + 6, y - 5, colour, 6))
+        legend.append(_text(x + 18, y, name, anchor="start", size=MIN_FONT))
+    legend.append("</g>")
+    height = HEIGHT + 14 + math.ceil(len(names) / columns) * line
+    desc = f"{len(usable)} districts in {len(names)} groups, {x_label} against {y_label}."
+    rows = tuple((p.label, p.series, figure(p.x), figure(p.y)) for p in points)
+    return Chart(_svg(title, desc, body + legend, height), title,
+                 ("district", "group", x_label, y_label), rows)
+
+
+def _tag(shape: str) -> str:
+    return {"square": "rect", "triangle": "polygon", "diamond": "polygon"}.get(shape, "circle")
 
 
 # --- allocation runs: the compare chart and the convergence chart (issue 6) ---------------

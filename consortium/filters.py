@@ -1,8 +1,16 @@
-"""Jinja filters and globals shared by every template: money, pct, number, localtime, countdown."""
+"""Jinja filters and globals shared by every template: money, pct, number, localtime, countdown.
+
+One format for times and dates everywhere, pages and mail: `localtime` ("Dec 20, 2026, 3:00 PM
+CST") and `localdate` ("Dec 20, 2026"), in the consortium's timezone. Counts of a solicitation's
+unit read as English (`quantity`: "63,665 seats per year"); purchasing groups have one name
+(`group_name`: "Group 3 · Acme LMS, tier 2"); optimiser reasons lose their rule code
+(`plain_reason`).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,6 +47,10 @@ def number(value: int | float | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+DATETIME_FORMAT = "%b %-d, %Y, %-I:%M %p %Z"
+DATE_FORMAT = "%b %-d, %Y"
+
+
 def _zone(tz: str | None) -> ZoneInfo:
     name = tz or current_app.config.get("TIMEZONE") or "UTC"
     try:
@@ -47,11 +59,115 @@ def _zone(tz: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def localtime(value: datetime | None, tz: str | None = None, fmt: str = "%b %-d, %Y %-I:%M %p %Z") -> str:
+def localtime(value: datetime | None, tz: str | None = None, fmt: str = DATETIME_FORMAT) -> str:
     """An aware datetime in the consortium's zone (default: the TIMEZONE setting)."""
     if value is None:
         return "—"
     return value.astimezone(_zone(tz)).strftime(fmt)
+
+
+def timetag(value: datetime | None, tz: str | None = None) -> Markup:
+    """`localtime` inside <time datetime="..."> (the exact instant, for machines and hovering)."""
+    if value is None:
+        return Markup("—")
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), localtime(value, tz))
+
+
+def localdate(value: date | datetime | None, tz: str | None = None) -> str:
+    """A calendar day: a date as is, an aware datetime as the day it is in `tz`: Dec 20, 2026."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return localtime(value, tz, DATE_FORMAT)
+    return value.strftime(DATE_FORMAT)
+
+
+def daterange(start: date | None, end: date | None) -> str:
+    """A term: 'Nov 5, 2026 to Nov 5, 2029'."""
+    return f"{localdate(start)} to {localdate(end)}"
+
+
+_ES = re.compile(r"(s|x|z|ch|sh)$")
+_Y = re.compile(r"[^aeiou]y$")
+
+
+def plural(word: str, count: int | float = 2) -> str:
+    """An English noun for `count` of it: seat -> seats, license -> licenses, copy -> copies.
+
+    A unit of several words pluralises its head: "seat per year" -> "seats per year",
+    "student license" -> "student licenses".
+    """
+    if count == 1 or not word:
+        return word
+    head, sep, tail = word.partition(" per ")
+    *before, last = head.split(" ")
+    if _Y.search(last):
+        last = last[:-1] + "ies"
+    elif _ES.search(last):
+        last += "es"
+    else:
+        last += "s"
+    return " ".join([*before, last]) + sep + tail
+
+
+def quantity(count: int | None, unit: str) -> str:
+    """A count with its unit: 63665, "seat per year" -> "63,665 seats per year"."""
+    if count is None:
+        return "—"
+    return f"{count:,} {plural(unit, count)}"
+
+
+def group_name(group, *, tier: bool = True) -> str:
+    """A purchasing group as people read it: 'Group 3 · Acme LMS, tier 2'.
+
+    Accepts an AwardGroup (number from its label, e.g. "g3"), or anything with `label`,
+    `vendor_name` and `tier_index`. One helper, so every page and mail names groups alike.
+    """
+    label = str(getattr(group, "label", "") or "")
+    match = re.fullmatch(r"[A-Za-z]*0*(\d+)", label)
+    name = f"Group {match.group(1)}" if match else (f"Group {label}" if label else "Group")
+    vendor = getattr(group, "vendor_name", None)
+    if vendor is None and getattr(group, "vendor", None) is not None:
+        vendor = group.vendor.name
+    if vendor:
+        name += f" · {vendor}"
+    tier_index = getattr(group, "tier_index", None)
+    if tier and tier_index is not None:
+        name += f", tier {tier_index + 1}" if vendor else f" · tier {tier_index + 1}"
+    return name
+
+
+# The optimiser's reasons start with the rule they name ("capacity: ...", ALLOCATION.md);
+# older runs and other tools used field names. People read the rule in words.
+_REASON_RULES = {
+    "max_unit_amount": "price ceiling",
+    "price ceiling": "price ceiling",
+    "capacity": "capacity",
+    "eligibility": "eligibility",
+    "eligible_offers": "eligibility",
+    "group size": "group size",
+    "min_group_size": "group size",
+    "max_group_size": "group size",
+    "individual_rationality": "no dearer than alone",
+    "no dearer than alone": "no dearer than alone",
+    "similarity": "similar districts",
+    "not placed": "not placed",
+}
+_REASON = re.compile(r"^\s*([a-z][a-z_ ]{1,40}?)\s*:\s*(.+)$", re.S)
+
+
+def plain_reason(reason: str | None) -> str:
+    """'max_unit_amount: no bid ...' -> 'Price ceiling: no bid ...' (never a code first)."""
+    if not reason:
+        return "No reason recorded."
+    match = _REASON.match(reason)
+    if not match:
+        return reason[:1].upper() + reason[1:]
+    code, rest = match.groups()
+    rules = [_REASON_RULES.get(part.strip(), part.strip().replace("_", " "))
+             for part in code.split(" and ")]
+    rule = " and ".join(dict.fromkeys(rules))
+    return f"{rule[:1].upper()}{rule[1:]}: {rest}"
 
 
 def duration(delta: timedelta) -> str:
@@ -151,6 +267,14 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(pct)
     app.add_template_filter(number)
     app.add_template_filter(localtime)
+    app.add_template_filter(localdate)
+    app.add_template_filter(timetag)
+    app.add_template_filter(quantity)
+    app.add_template_filter(plural)
+    app.add_template_filter(plain_reason)
+    app.add_template_global(daterange)
+    app.add_template_global(group_name)
+    app.add_template_filter(group_name)
     app.add_template_filter(countdown)
     app.add_template_filter(duration)
     app.add_template_filter(nl2br)

@@ -14,10 +14,13 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
 from werkzeug.datastructures import MultiDict
-from wtforms import DecimalField, FileField
+from wtforms import DecimalField, FileField, IntegerField
+from wtforms.validators import StopValidation
 
 # Larger than any price, ratio or percentage a form asks for, by far: beyond it, a typo.
 DECIMAL_LIMIT = Decimal(10) ** 12
+# What a price field says when what was typed is not an amount of money.
+PRICE_INVALID = "Enter a price in dollars, e.g. 12.50."
 
 
 class AppForm(FlaskForm):
@@ -46,11 +49,40 @@ class AppForm(FlaskForm):
         return ok
 
 
-class FiniteDecimalField(DecimalField):
-    """A DecimalField that refuses non-finite and absurdly large values with a clear message."""
+class _SaysOnlyUnreadable:
+    """Text that is not a number gets the parse message alone, not also "must be between"."""
+
+    def pre_validate(self, form) -> None:
+        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
+        if self.process_errors and typed:
+            raise StopValidation()
+
+
+class WholeNumberField(_SaysOnlyUnreadable, IntegerField):
+    """An IntegerField whose message for letters says what to type (`invalid`)."""
+
+    def __init__(self, *args, invalid: str = "Enter a whole number, e.g. 500.", **kwargs):
+        super().__init__(*args, invalid_value_message=invalid, **kwargs)
+
+
+class FiniteDecimalField(_SaysOnlyUnreadable, DecimalField):
+    """A DecimalField that refuses non-finite and absurdly large values with a clear message.
+
+    Whatever cannot be read as a number gets one message saying what to type (`invalid`,
+    e.g. "Enter a price in dollars, e.g. 12.50."), instead of WTForms' "Not a valid decimal
+    value." followed by the range validator's complaint about the missing value.
+    """
+
+    def __init__(self, *args, invalid: str = "Enter a number, e.g. 12.50.", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid
 
     def process_formdata(self, valuelist) -> None:
-        super().process_formdata(valuelist)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.invalid_message) from None
         value = self.data
         if isinstance(value, Decimal):
             try:
@@ -59,4 +91,4 @@ class FiniteDecimalField(DecimalField):
                 sane = False
             if not sane:
                 self.data = None
-                raise ValueError(self.gettext("Enter a number, e.g. 12.50."))
+                raise ValueError(self.invalid_message)

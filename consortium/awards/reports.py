@@ -12,6 +12,7 @@ from consortium.allocation.services import run_instance
 from consortium.awards.models import Award, Contract, ContractStatus
 from consortium.clock import now
 from consortium.extensions import db
+from consortium.filters import group_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,7 @@ def savings_report(award: Award) -> SavingsReport:
             points.append(
                 (
                     names.get(buyer.id, buyer.id),
-                    contract.group.label,
+                    group_name(contract.group),
                     float(profile.enrollment),
                     float(profile.mbps_per_student),
                 )

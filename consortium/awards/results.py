@@ -4,7 +4,7 @@ vendor, tier and unit price, its districts and seats, each district's savings, a
 Used by the public award page, the API's award resource and the OCDS export alike. A group
 is named from what the optimiser grouped on, as the run's stored input recorded it (the
 districts' locale and enrollment at the time), not from today's profiles:
-"Rural, 1,000–4,000 students · Acme Learning · Tier 3".
+"Group 3 · Acme Learning, tier 3 · Rural, 1,000–4,000 students".
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from consortium import filters
 from consortium.allocation.services import run_instance
 from consortium.awards.models import Award, AwardGroup, Contract
 
@@ -105,7 +106,8 @@ def describe_districts(features: Sequence[Mapping[str, object]]) -> str:
 
 
 def group_name(group: AwardGroup, features: Sequence[Mapping[str, object]]) -> str:
-    return f"{describe_districts(features)} · {group.vendor.name} · Tier {group.tier_index + 1}"
+    """The group's one name (as every page and mail gives it) and who is in it."""
+    return f"{filters.group_name(group)} · {describe_districts(features)}"
 
 
 def award_results(award: Award) -> AwardResults:

@@ -30,6 +30,7 @@ from consortium.awards.models import (
 from consortium.clock import add_months, local_date, now
 from consortium.errors import DomainError, conflict
 from consortium.extensions import db
+from consortium.filters import group_name, localdate, localtime, money, plain_reason, quantity
 from consortium.notifications.services import notify_members
 from consortium.payments.invoicing import invoice_accepted
 from consortium.procurement.models import Solicitation, SolicitationStatus
@@ -99,15 +100,17 @@ def _notify_award(award: Award, instance: Instance, result: Result) -> None:
         contract = by_district.get(int(buyer.id))
         if contract is not None:
             body = (
-                f"The award of '{title}' is published. Your district is in group "
-                f"{contract.group.label} with {contract.group.vendor.name}: {contract.quantity} seats "
-                f"for ${contract.amount / 100:,.2f} (alone: ${contract.standalone_amount / 100:,.2f}). "
-                f"Please accept or decline by {contract.accept_by:%Y-%m-%d %H:%M} UTC."
+                f"The award of '{title}' is published. Your district is in "
+                f"{group_name(contract.group)}: {_seats(contract)} for "
+                f"{_money(contract, contract.amount)} (alone: "
+                f"{_money(contract, contract.standalone_amount)}). "
+                f"Please accept or decline by {_accept_by(contract)}."
             )
         else:
+            reason = plain_reason(reasons.get(buyer.id)).rstrip(".")
             body = (
-                f"The award of '{title}' is published. Your district was not placed in a group: "
-                f"{reasons.get(buyer.id, 'no reason recorded')}."
+                f"The award of '{title}' is published. Your district was not placed in a group. "
+                f"{reason}."
             )
         notify_members(int(buyer.id), f"Award published: {title}", body)
     for entry in award.run.set_aside or []:  # opted in, but kept out of the instance
@@ -123,11 +126,33 @@ def _notify_award(award: Award, instance: Instance, result: Result) -> None:
     for offer in instance.offers:
         bid_vendor = adapter.bid_for_offer(offer.id).vendor_id
         won = groups_by_vendor.get(bid_vendor, [])
-        body = (
-            f"The award of '{title}' is published. You won {len(won)} group(s) with "
-            f"{sum(len(g.contracts) for g in won)} district(s)."
-        )
+        districts = sum(len(g.contracts) for g in won)
+        body = f"The award of '{title}' is published. You won {quantity(len(won), 'group')}"
+        if won:
+            cents = sum(g.total_amount for g in won)
+            body += (
+                f" with {quantity(districts, 'district')}, "
+                f"{money(cents, award.solicitation.currency)} in all: "
+                + "; ".join(
+                    f"{group_name(g)}, {quantity(g.quantity, award.solicitation.unit)}"
+                    for g in won
+                )
+            )
+        body += "."
         notify_members(bid_vendor, f"Award published: {title}", body)
+
+
+def _accept_by(contract: Contract) -> str:
+    """The end of the acceptance window as pages show it, in the consortium's timezone."""
+    return localtime(contract.accept_by, contract.award.solicitation.consortium.timezone)
+
+
+def _money(contract: Contract, cents: int) -> str:
+    return money(cents, contract.award.solicitation.currency)
+
+
+def _seats(contract: Contract) -> str:
+    return quantity(contract.quantity, contract.award.solicitation.unit)
 
 
 def decide_contract(contract: Contract, user: User | None, *, accept: bool,
@@ -140,7 +165,7 @@ def decide_contract(contract: Contract, user: User | None, *, accept: bool,
     at = now()
     if at > contract.accept_by:
         raise conflict(
-            f"The acceptance window closed on {contract.accept_by:%Y-%m-%d %H:%M} UTC: "
+            f"The acceptance window closed on {_accept_by(contract)}: "
             "this contract can no longer be accepted or declined."
         )
     action = "accept" if accept else "decline"
@@ -166,7 +191,7 @@ def decide_contract(contract: Contract, user: User | None, *, accept: bool,
         contract.district_id,
         f"Contract {status}: {title}",
         f"{contract.district.name} {status} "
-        f"its contract for '{title}' ({contract.quantity} seats, ${contract.amount / 100:,.2f}).",
+        f"its contract for '{title}' ({_seats(contract)}, {_money(contract, contract.amount)}).",
     )
     if status == ContractStatus.accepted:
         invoice_accepted(contract)  # the first contract year's invoice (later years: daily)
@@ -197,7 +222,7 @@ def lapse_overdue_contracts() -> list[Contract]:
             contract.district_id,
             f"Contract lapsed: {title}",
             f"The acceptance window of your contract for "
-            f"'{title}' closed on {contract.accept_by:%Y-%m-%d} without a decision.",
+            f"'{title}' closed on {_accept_by(contract)} without a decision.",
         )
     return overdue
 
@@ -222,7 +247,7 @@ def send_reminders() -> int:
             contract.district_id,
             f"Signature due: {title}",
             f"Please accept or decline your contract for "
-            f"'{title}' by {contract.accept_by:%Y-%m-%d %H:%M} UTC.",
+            f"'{title}' by {_accept_by(contract)}.",
         )
         contract.signature_reminded_at = at
         sent += 1
@@ -244,7 +269,7 @@ def send_reminders() -> int:
             contract.district_id,
             f"Contract expiring: {title}",
             f"Your contract for '{title}' with "
-            f"{contract.group.vendor.name} expires on {contract.expires_on:%Y-%m-%d}.",
+            f"{contract.group.vendor.name} expires on {localdate(contract.expires_on)}.",
         )
         contract.expiry_reminded_at = at
         sent += 1

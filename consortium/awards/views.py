@@ -18,7 +18,7 @@ from consortium.commit_point import mark_field, on_refusal
 from consortium.confirm import confirmation, confirmed
 from consortium.errors import DomainError
 from consortium.extensions import db
-from consortium.filters import localtime, money
+from consortium.filters import group_name, localtime, money
 from consortium.policy import (
     can_decide_contract,
     can_manage_award,
@@ -47,13 +47,18 @@ def _contract(contract_id: int) -> Contract:
     return contract
 
 
-def _ladder(group: AwardGroup) -> charts.Chart:
+def _ladder(group: AwardGroup, contract: Contract | None = None) -> charts.Chart:
+    """The group's tiers; on a contract, also what the district would pay per seat alone."""
     offer = services.group_offer(group)
+    alone = None
+    if contract is not None and contract.quantity:
+        alone = (contract.quantity, round(contract.standalone_amount / contract.quantity))
     return charts.tier_ladder(
         [(t.up_to, t.unit_amount) for t in offer.tiers],
         group.quantity,
-        title=f"Price tiers of {group.vendor.name}, group {group.label}",
+        title=f"Price tiers: {group_name(group)}",
         mode=offer.tiers_mode,
+        alone=alone,
     )
 
 
@@ -121,7 +126,7 @@ def report(award_id: int):
             percent=True,
         ),
         charts.bar_chart(
-            [(r.label, 100 * r.savings_rate) for r in report.by_locale],
+            [(r.label.capitalize(), 100 * r.savings_rate) for r in report.by_locale],
             title="Savings by locale",
             value_label="savings against buying alone (%)",
             category_label="locale",
@@ -132,6 +137,7 @@ def report(award_id: int):
             title="Groups over enrollment and broadband per student",
             x_label="enrollment",
             y_label="Mbps per student",
+            series=[group_name(g) for g in award.groups],
         ),
     ]
     return render_template("awards/report.html", award=award, report=report, figures=figures)
@@ -154,7 +160,7 @@ def _contract_page(contract: Contract, form: ConfirmForm, status: int = 200):
         "awards/contract.html",
         contract=contract,
         group=contract.group,
-        ladder=_ladder(contract.group),
+        ladder=_ladder(contract.group, contract),
         form=form,
         can_decide=can_decide_contract(current_user, contract),
         phase=contract.phase(now()),

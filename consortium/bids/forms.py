@@ -2,7 +2,8 @@
 
 The schedule editor is a fixed number of rows, each "up to" + "$ per seat";
 the last filled row is unbounded. Field names are `tiers-<n>-up_to` and
-`tiers-<n>-unit_price`, and every error message is reported on the field at fault.
+`tiers-<n>-unit_price`; every error message is reported once, on the field at fault, and
+read with the field's name in words ("Tier 2 unit price: must not be higher than tier 1's").
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -26,10 +26,23 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consortium.bids.schedules import Schedule, schedule_problems
 from consortium.bounds import MAX_SEATS, MAX_UNIT_CENTS
-from consortium.forms import AppForm, FiniteDecimalField
+from consortium.forms import PRICE_INVALID, AppForm, FiniteDecimalField, WholeNumberField
 from pricing.types import Tier
 
 TIER_ROWS = 6
+SEATS_INVALID = "Enter a whole number of seats, e.g. 500."
+# How the summary names the bid form's fields (their labels carry hints too long for it).
+SHORT_LABELS = {"product": "Product", "tiers_mode": "Pricing mode", "capacity": "Capacity",
+                "file": "Tier schedule file"}
+TIER_PARTS = {"up_to": "up to (seats)", "unit_price": "unit price"}
+
+
+def field_label(name: str) -> str:
+    """A field of the bid form in words: 'tiers-1-unit_price' -> 'Tier 2 unit price'."""
+    if name.startswith("tiers-"):
+        _, index, part = name.split("-", 2)
+        return f"Tier {int(index) + 1} {TIER_PARTS.get(part, part.replace('_', ' '))}"
+    return SHORT_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 class ProductForm(AppForm):
@@ -43,13 +56,13 @@ class ProductForm(AppForm):
 class TierRowForm(Form):
     """One row of the schedule editor (a plain Form: the enclosing AppForm carries CSRF)."""
 
-    up_to = IntegerField(
-        "Up to (seats)",
+    up_to = WholeNumberField(
+        "Up to (seats)", invalid=SEATS_INVALID,
         validators=[Optional(), NumberRange(min=1, max=MAX_SEATS,
                                             message=f"Between 1 and {MAX_SEATS:,} seats.")],
     )
     unit_price = FiniteDecimalField(
-        "$ per seat", places=2,
+        "$ per seat", places=2, invalid=PRICE_INVALID,
         validators=[Optional(), NumberRange(min=0, max=MAX_UNIT_CENTS // 100,
                                             message=f"Between $0 and ${MAX_UNIT_CENTS // 100:,}.")],
     )
@@ -68,26 +81,31 @@ class BidForm(AppForm):
         default="volume",
     )
     tiers = FieldList(FormField(TierRowForm), min_entries=TIER_ROWS, max_entries=TIER_ROWS)
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         "Capacity (most seats you can serve; empty = no limit)",
+        invalid=SEATS_INVALID,
         validators=[Optional(), NumberRange(min=1, max=MAX_SEATS,
                                             message=f"Between 1 and {MAX_SEATS:,} seats.")],
     )
     preview = SubmitField("Preview")
     submit = SubmitField("Submit sealed bid")
+    _refused: frozenset[str] | set[str] = frozenset()
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[override]
         ok = super().validate(extra_validators)
         # Check the schedule as a whole too (so a bad product does not hide tier errors), unless
         # a tier input is already unreadable: the schedule rules would then report noise.
+        self._refused = {field.name for field in self._all_fields() if field.errors}
         if not any(sub.errors for row in self.tiers for sub in row):
             ok = self.schedule(check=True) is not None and ok
         for field in self._all_fields():
-            field.errors = [
-                e if str(e).startswith(f"{field.name}:") else f"{field.name}: {e}"
-                for e in field.errors
-            ]
+            field.errors = list(dict.fromkeys(field.errors))  # each problem said once
         return ok
+
+    @staticmethod
+    def label_of(field) -> str:
+        """The field's name in words, as error messages start with it."""
+        return field_label(field.name)
 
     def _all_fields(self):
         for name, field in self._fields.items():
@@ -130,12 +148,17 @@ class BidForm(AppForm):
         if check:
             for name, message in errors:
                 field = self._field(name)
-                field.errors = [*field.errors, f"{name}: {message}"]
+                # A field its own validators already refused (capacity out of range) keeps
+                # that one message: the schedule rule would say the same thing again.
+                if name not in self._refused:
+                    field.errors = [*field.errors, message]
         return None if errors else schedule
 
     def field_errors(self) -> list[str]:
-        """Every error message of the form, each naming its field (for the summary at the top)."""
-        return [str(e) for field in self._all_fields() for e in field.errors]
+        """Every error message of the form, each naming its field in words (the summary)."""
+        messages = [f"{field_label(field.name)}: {e}" for field in self._all_fields()
+                    for e in field.errors]
+        return list(dict.fromkeys(messages))
 
 
 class ScheduleUploadForm(AppForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from consortium import clock
 from consortium.accounts.models import Organisation, VendorProfile
 from consortium.allocation.adapter import version_offer
 from consortium.audit.services import record
-from consortium.bids.eligibility import vendor_declarations
+from consortium.bids.eligibility import eligibility_problems, vendor_declarations
 from consortium.bids.models import Bid, BidVersion
 from consortium.bids.sealed import (
     bid_deadline_passed,
@@ -22,6 +23,8 @@ from consortium.errors import conflict
 from consortium.extensions import db
 from consortium.procurement import services as procurement
 from consortium.procurement.models import Solicitation, SolicitationStatus, bids_are_open
+from consortium.procurement.optins import live_opt_ins
+from pricing.tiers import TierRange, schedule_total, tier_ranges
 from pricing.types import Offer
 
 
@@ -117,3 +120,55 @@ def opened_bids(solicitation: Solicitation) -> list[OpenedBid]:
         )
         for bid, version in counting_bids(solicitation)
     ]
+
+
+@dataclass(frozen=True)
+class OpeningLine:
+    """An opened bid as one line of the side-by-side table: price, reach and eligibility."""
+
+    opened: OpenedBid
+    tiers: tuple[TierRange, ...]
+    demand: int | None  # seats the live opt-ins commit (None: nobody opted in)
+    cost: int | None  # what the whole demand would cost on this schedule, in cents
+    eligible_districts: int
+    districts: int
+    problems: tuple[str, ...]  # why some districts may not buy from it, most frequent first
+
+    @property
+    def average(self) -> int | None:
+        return None if self.cost is None or not self.demand else self.cost // self.demand
+
+    @property
+    def over_capacity(self) -> bool:
+        capacity = self.opened.offer.capacity
+        return capacity is not None and self.demand is not None and self.demand > capacity
+
+
+def opening_lines(solicitation: Solicitation, opened: list[OpenedBid]) -> list[OpeningLine]:
+    """The opened bids side by side, each priced at the demand the live opt-ins commit."""
+    opt_ins = live_opt_ins(solicitation)
+    demand = sum(o.quantity for o in opt_ins) or None
+    states = [
+        o.district.district_profile.state if o.district.district_profile else None
+        for o in opt_ins
+    ]
+    lines = []
+    for row in opened:
+        counts: Counter[str] = Counter()
+        eligible = 0
+        for state in states:
+            problems = eligibility_problems(solicitation.requirements, row.declarations, state)
+            counts.update(problems)
+            eligible += not problems
+        lines.append(
+            OpeningLine(
+                row,
+                tier_ranges(row.offer),
+                demand,
+                schedule_total(row.offer, demand) if demand else None,
+                eligible,
+                len(states),
+                tuple(problem for problem, _ in counts.most_common()),
+            )
+        )
+    return lines

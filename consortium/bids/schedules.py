@@ -55,10 +55,10 @@ def schedule_problems(schedule: Schedule) -> list[tuple[str, str]]:
                 and previous.up_to is not None
                 and tier.up_to <= previous.up_to
             ):
-                problems.append((f"tiers-{index}-up_to", "must be greater than the tier above"))
+                problems.append((f"tiers-{index}-up_to", f"must be more than tier {index}'s"))
             if tier.unit_amount > previous.unit_amount:
                 problems.append(
-                    (f"tiers-{index}-unit_price", "must not be higher than the tier above")
+                    (f"tiers-{index}-unit_price", f"must not be higher than tier {index}'s")
                 )
         previous = tier
     if schedule.capacity is not None and schedule.capacity < 1:
@@ -99,6 +99,7 @@ def schedule_preview(offer: Offer, seats: int | None) -> dict[str, Any]:
         quantity,
         title=f"Price per seat by tier ({offer.tiers_mode})",
         mode=offer.tiers_mode,
+        marker_label="total demand" if seats else "demand withheld, shown at",
     )
     quantities = sorted({*default_quantities(offer), quantity})
     return {"chart": chart, "costs": price_table(offer, quantities), "seats": seats}

@@ -15,7 +15,7 @@ from consortium.bids.eligibility import declaration_gaps, vendor_declarations
 from consortium.bids.forms import BidForm, ProductForm, ScheduleUploadForm
 from consortium.bids.loaders import get_bidding
 from consortium.bids.models import Bid, BidVersion, Product
-from consortium.bids.opening import open_bids, opened_bids, openings
+from consortium.bids.opening import open_bids, opened_bids, opening_lines, openings
 from consortium.bids.products import delete_product, save_product, vendor_products
 from consortium.bids.schedule_csv import TEMPLATE, parse_schedule
 from consortium.bids.schedules import schedule_preview
@@ -355,5 +355,6 @@ def opening(solicitation_id: int):
         solicitation=solicitation,
         deadline_passed=deadline_passed,
         opened=opened,
+        lines=opening_lines(solicitation, opened) if opened else [],
         preview=lambda offer: _preview(offer, solicitation, manager=True),
     )

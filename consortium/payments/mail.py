@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from consortium.filters import localtime, money
+from consortium.filters import localdate, localtime, money
 from consortium.notifications.services import notify_members
 from consortium.payments.models import Invoice, Payment
-
-DATE = "%b %-d, %Y"
 
 
 def invoice_url(invoice: Invoice) -> str:
@@ -27,7 +25,7 @@ def _amount(invoice: Invoice, cents: int) -> str:
 
 
 def _due(invoice: Invoice) -> str:
-    return localtime(invoice.due_at, invoice.consortium.timezone, DATE)
+    return localdate(invoice.due_at, invoice.consortium.timezone)
 
 
 def _what(invoice: Invoice) -> str:

@@ -32,7 +32,7 @@ from wtforms.validators import (
 from consortium.accounts.forms import MultiCheckboxField, options
 from consortium.accounts.models import CERTIFICATIONS
 from consortium.bounds import FIRST_YEAR, LAST_YEAR, MAX_SEATS, MAX_UNIT_CENTS, SEATS_PER_STUDENT
-from consortium.forms import AppForm, FiniteDecimalField
+from consortium.forms import PRICE_INVALID, AppForm, FiniteDecimalField
 from consortium.procurement.grouping import PolicyChoices
 from consortium.procurement.models import Solicitation
 
@@ -339,7 +339,7 @@ class OptInForm(AppForm):
         description=f"At most {SEATS_PER_STUDENT} per enrolled student (staff and spares included).",
     )
     max_unit_price = FiniteDecimalField(
-        "Price ceiling per unit", places=2,
+        "Price ceiling per unit", places=2, invalid=PRICE_INVALID,
         validators=[Optional(),
                     NumberRange(min=Decimal("0.01"), max=MAX_UNIT_CENTS // 100,
                                 message=f"Between $0.01 and ${MAX_UNIT_CENTS // 100:,} "

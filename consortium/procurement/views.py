@@ -17,6 +17,7 @@ from consortium.confirm import confirmation, confirmed
 from consortium.context import current_org
 from consortium.errors import DomainError
 from consortium.extensions import db
+from consortium.filters import quantity
 from consortium.policy import (
     can_bid,
     can_edit_clause,
@@ -156,7 +157,7 @@ def opt_in(solicitation_id: int):
         district, solicitation, form.quantity.data, form.ceiling_cents(),
         expected_version=form.expected_version(),
     )
-    flash(f"{district.name} is in: {form.quantity.data:,} × {solicitation.unit}.", "success")
+    flash(f"{district.name} is in: {quantity(form.quantity.data, solicitation.unit)}.", "success")
     return redirect(url_for(".detail", solicitation_id=solicitation.id))
 
 

@@ -34,8 +34,8 @@ def test_pct_and_number():
 
 def test_localtime_uses_the_given_zone_or_the_setting(app):
     at = datetime(2026, 7, 1, 17, 30, tzinfo=UTC)
-    assert localtime(at, "America/New_York") == "Jul 1, 2026 1:30 PM EDT"
-    assert localtime(at) == "Jul 1, 2026 12:30 PM CDT"  # TIMEZONE default America/Chicago
+    assert localtime(at, "America/New_York") == "Jul 1, 2026, 1:30 PM EDT"
+    assert localtime(at) == "Jul 1, 2026, 12:30 PM CDT"  # TIMEZONE default America/Chicago
     assert localtime(at, "Nowhere/Special", "%H:%M %Z") == "17:30 UTC"
 
 

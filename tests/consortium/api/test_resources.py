@@ -45,7 +45,7 @@ def test_a_run_is_started_watched_read_and_published(api, make, clock, monkeypat
     assert manager.post(f"/solicitations/{sid}/runs", json={}).status_code == 409  # awarded
     award = api().get(f"/awards/{award_id}").get_json()  # public
     (group,) = award["groups"]
-    assert group["name"].startswith("Rural, 800–1,200 students · ") and group["tier"] == 2
+    assert group["name"].startswith("Group 1 · ") and group["name"].endswith(" · Rural, 800–1,200 students") and group["tier"] == 2
     assert (group["unit_amount"], group["quantity"], group["total_amount"]) == (1500, 1000, 15_000_00)
     assert sum(m["amount"] for m in group["members"]) == group["total_amount"] == award["total_amount"]
     assert award["savings_amount"] == 5_000_00 and award["seats"] == 1000

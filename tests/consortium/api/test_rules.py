@@ -88,7 +88,7 @@ def test_a_bid_names_the_tier_at_fault(api, make, scene):
     response = api(vendor).put(f"/solicitations/{s.id}/bid", json=body)
     assert response.status_code == 422
     assert response.get_json()["errors"] == {
-        "tiers.1.unit_amount": ["must not be higher than the tier above"]}
+        "tiers.1.unit_amount": ["must not be higher than tier 1's"]}
     rival_product = make.product(scene["rival"]).id
     response = api(vendor).put(f"/solicitations/{s.id}/bid",
                                json=bid_body(make, vendor) | {"product_id": rival_product})

@@ -192,7 +192,7 @@ def test_savings_and_equity_report(client, login, scenario):
     login(client, scenario.manager)
     page = client.get(f"/awards/{award.id}/report").get_data(as_text=True)
     assert "500–2,499" in page and "10,000 and more" in page  # A and B; C left out
-    assert "rural" in page and "urban" in page
+    assert "Rural" in page and "Urban" in page
     assert "$5,000.00" in page and "25.0%" in page
     svgs = re.findall(r"<svg.*?</svg>", page, flags=re.S)
     assert len(svgs) == 3  # savings by enrollment band, by locale, and the map of groups

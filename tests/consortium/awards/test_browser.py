@@ -65,7 +65,7 @@ def test_manager_publishes_the_award_and_each_role_sees_its_part(live_server, pa
 
     sign_in(page, live_server, scenario.vendor_a)
     page.click("nav >> text=Groups")
-    page.click("text=g1")
+    page.click("text=Group 1")
     assert "Apple Creek CUSD" in page.inner_text("table") and "accepted" in page.inner_text("table")
     screenshot(page, "vendor-award-group")
     sign_out(page)

@@ -59,3 +59,88 @@ def test_scatter_colours_points_by_group_on_log_axes():
     assert len(chart.rows) == 4
     xs = [float(c.get("cx")) for c in circles]
     assert xs[0] < xs[1] < xs[2]
+
+
+def _texts(root: ET.Element) -> list[ET.Element]:
+    return list(root.iter(f"{SVG}text"))
+
+
+def test_tier_ladder_has_a_price_scale_and_marks_the_price_of_buying_alone():
+    chart = charts.tier_ladder(TIERS, 1_300, title="Contract", alone=(400, 2_000))
+    root = parse(chart)
+    ticks = [t.text for t in _texts(root) if t.get("class") == "price-tick"]
+    assert len(ticks) >= 3 and ticks[0] == "$0.00" and all(t.startswith("$") for t in ticks)
+    assert any(t.text == "price per seat" for t in _texts(root))  # the axis is named
+    assert any(t.text == "buying alone: $20.00 per seat" for t in _texts(root))
+    assert root.find(f"{SVG}line[@class='alone']") is not None
+    assert chart.rows[-1] == ("400 alone", "$20.00", "buying alone")
+    assert "alone costs $20.00 per seat" in root.find(f"{SVG}desc").text
+
+
+@pytest.mark.parametrize("quantity", [1, 40, 3_000, 90_000])
+def test_tier_ladder_marker_label_names_total_demand_and_stays_inside(quantity):
+    root = parse(charts.tier_ladder(TIERS, quantity, title="Preview", marker_label="total demand"))
+    label = next(t for t in _texts(root) if t.get("class") == "marker-label")
+    assert label.text == f"total demand: {quantity:,} seat{'' if quantity == 1 else 's'}"
+    x, anchor = float(label.get("x")), label.get("text-anchor")
+    width = len(label.text) * 8  # generous: about 8 units a character at the chart's font
+    start, end = (x - width, x) if anchor == "end" else (x, x + width)
+    assert start >= 0 and end <= charts.WIDTH, (anchor, x)
+
+
+def test_no_chart_text_is_smaller_than_the_minimum():
+    figures = [
+        charts.tier_ladder(TIERS, 2_000, title="t", alone=(10, 2_000)),
+        charts.bar_chart([("a", 1.0)], title="b", value_label="v"),
+        charts.scatter([charts.Point(10, 1, "g1", "x")], title="s", x_label="x", y_label="y"),
+    ]
+    for figure in figures:
+        root = parse(figure)
+        assert root.get("viewBox") == f"0 0 {charts.WIDTH} {root.get('height')}"
+        for text in _texts(root):
+            assert float(text.get("font-size")) >= charts.MIN_FONT
+            assert f"font-size:{text.get('font-size')}px" in text.get("style")
+
+
+def _group_points(groups: int) -> list[charts.Point]:
+    return [charts.Point(100 + 37 * i, 0.5 + i / 50, f"Group {i + 1} · Vendor", f"District {i}")
+            for i in range(groups)]
+
+
+@pytest.mark.parametrize("groups", [2, 12, 20])
+def test_group_map_gives_each_group_its_own_colour_and_a_legend_line(groups):
+    chart = charts.scatter(_group_points(groups), title="Groups", x_label="enrollment",
+                           y_label="Mbps per student")
+    root = parse(chart)
+    points = root.findall(f"{SVG}circle")
+    assert len({p.get("fill") for p in points}) == groups  # no colour used twice
+    legend = root.find(f"{SVG}g[@class='legend']")
+    names = [t.text for t in legend.iter(f"{SVG}text")]
+    assert names == [f"Group {i + 1} · Vendor" for i in range(groups)]  # in order, none dropped
+    assert float(root.get("height")) >= charts.HEIGHT + groups * 20  # the legend fits
+
+
+def test_group_map_past_twenty_groups_changes_shape_and_keeps_every_group():
+    chart = charts.scatter(_group_points(26), title="Groups", x_label="e", y_label="m")
+    root = parse(chart)
+    styles = {charts.series_style(i) for i in range(26)}
+    assert len(styles) == 26  # (colour, shape) never repeats
+    legend = root.find(f"{SVG}g[@class='legend']")
+    assert len(list(legend.iter(f"{SVG}text"))) == 26
+    assert root.findall(f"{SVG}rect")  # groups 21 to 26 are squares
+
+
+def test_group_map_lists_a_group_without_drawable_points_and_rounds_its_table():
+    points = [charts.Point(1_234, 0.0617284, "Group 1", "Apple"), charts.Point(0, 0, "Group 2", "Birch")]
+    chart = charts.scatter(points, title="G", x_label="enrollment", y_label="Mbps per student",
+                           series=["Group 1", "Group 2", "Group 3"])
+    legend = parse(chart).find(f"{SVG}g[@class='legend']")
+    assert [t.text for t in legend.iter(f"{SVG}text")] == ["Group 1", "Group 2", "Group 3"]
+    assert chart.rows[0] == ("Apple", "Group 1", "1,234", "0.06")
+    assert chart.rows[1] == ("Birch", "Group 2", "0", "0")
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0.0617284, "0.06"), (12.345, "12.3"),
+                                              (1_234.5, "1,234"), (40.0, "40"), (-0.5, "-0.50")])
+def test_table_figures_are_rounded(value, shown):
+    assert charts.figure(value) == shown

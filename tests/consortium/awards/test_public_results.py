@@ -16,7 +16,7 @@ def test_anyone_reads_the_groups_prices_districts_and_savings(client, login, sce
     page = text(client.get(f"/awards/{award.id}"))  # anonymous
     vendor = scenario.vendor_a.org.name
     # Apple Creek (800 students) and Birch Valley (1,200), both rural, at vendor A's tier 2.
-    assert f"Rural, 800–1,200 students · {vendor} · Tier 2" in page
+    assert f"Group 1 · {vendor}, tier 2 · Rural, 800–1,200 students" in page
     assert group.label not in page.split("Check it yourself")[0]  # no solver label ("g1")
     assert f"{vendor} · tier 2 · $15.00 per seat per year · 1,000 seats · $15,000.00" in page
     assert "Apple Creek CUSD 400 $6,000.00 $8,000.00 $2,000.00 (25.0%)" in page

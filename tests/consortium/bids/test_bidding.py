@@ -123,14 +123,14 @@ def test_a_vendor_cannot_bid_with_another_vendors_product(world, make, as_):
         f"/bids/solicitation/{world.solicitation.id}", data=bid_form(theirs.id, SCHEDULE)
     )
     assert response.status_code == 400
-    assert "product: Not a valid choice" in response.text
+    assert "Product: Not a valid choice" in response.text
     assert _count(Bid) == 0
     both = as_(world.vendor_a).post(
         f"/bids/solicitation/{world.solicitation.id}",
         data=bid_form(theirs.id, [("999", "12.00"), ("", "13.00")]),
     )
-    assert "product: Not a valid choice" in both.text
-    assert "tiers-1-unit_price: must not be higher than the tier above" in both.text
+    assert "Product: Not a valid choice" in both.text
+    assert "Tier 2 unit price: must not be higher than tier 1&#39;s" in both.text
 
 
 @pytest.mark.parametrize(
@@ -139,31 +139,31 @@ def test_a_vendor_cannot_bid_with_another_vendors_product(world, make, as_):
         (
             [("999", "12.00"), ("500", "9.00"), ("", "8.00")],
             {},
-            "tiers-1-up_to: must be greater than the tier above",
+            "Tier 2 up to (seats): must be more than tier 1&#39;s",
         ),
         (
             [("999", "12.00"), ("1999", "13.00"), ("", "8.00")],
             {},
-            "tiers-1-unit_price: must not be higher than the tier above",
+            "Tier 2 unit price: must not be higher than tier 1&#39;s",
         ),
         (
             [("999", "12.00"), ("1999", "9.00")],
             {},
-            "tiers-1-up_to: the last tier is unbounded: leave it empty",
+            "Tier 2 up to (seats): the last tier is unbounded: leave it empty",
         ),
         (
             [("999", "12.00"), ("", ""), ("", "8.00")],
             {},
-            "tiers-1-unit_price: fill the tiers in order, no gaps",
+            "Tier 2 unit price: fill the tiers in order, no gaps",
         ),
-        ([("999", ""), ("", "8.00")], {}, "tiers-0-unit_price: enter the price per seat"),
-        ([("999", "12.005"), ("", "8.00")], {}, "tiers-0-unit_price: whole cents only"),
-        ([("0", "12.00"), ("", "8.00")], {}, "tiers-0-up_to:"),
-        ([("abc", "12.00"), ("", "8.00")], {}, "tiers-0-up_to:"),
-        ([("999", "-1"), ("", "8.00")], {}, "tiers-0-unit_price:"),
-        ([], {}, "tiers-0-unit_price: enter at least one tier"),
-        ([("", "8.00")], {"capacity": "0"}, "capacity:"),
-        ([("", "8.00")], {"tiers_mode": "flat"}, "tiers_mode:"),
+        ([("999", ""), ("", "8.00")], {}, "Tier 1 unit price: enter the price per seat"),
+        ([("999", "12.005"), ("", "8.00")], {}, "Tier 1 unit price: whole cents only"),
+        ([("0", "12.00"), ("", "8.00")], {}, "Tier 1 up to (seats): Between 1 and"),
+        ([("abc", "12.00"), ("", "8.00")], {}, "Tier 1 up to (seats): Enter a whole number of seats, e.g. 500."),
+        ([("999", "-1"), ("", "8.00")], {}, "Tier 1 unit price: Between $0 and"),
+        ([], {}, "Tier 1 unit price: enter at least one tier"),
+        ([("", "8.00")], {"capacity": "0"}, "Capacity: Between 1 and"),
+        ([("", "8.00")], {"tiers_mode": "flat"}, "Pricing mode: Not a valid choice"),
     ],
 )
 def test_invalid_schedules_name_the_field_and_change_nothing(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -100,8 +101,13 @@ def test_manager_opens_bids_and_sees_each_hash_beside_a_recomputed_one(world, tw
         assert vendor.org.name in page.text
         assert page.text.count(version.content_hash) == 2  # the receipt and the recomputed hash
     assert a.versions[0].content_hash not in page.text  # superseded versions do not count
-    assert page.text.count("matches") == 2 and "DOES NOT MATCH" not in page.text
-    assert "$12.00" in page.text and "$14.50" in page.text and "5000" in page.text
+    # Each bid: "hash matches" in the side-by-side table, on its receipt's summary and beside
+    # the recomputed hash.
+    assert page.text.count("matches") == 3 * 2 and "DOES NOT MATCH" not in page.text
+    assert "$12.00" in page.text and "$14.50" in page.text and "5,000 seats" in page.text
+    side_by_side = re.search(r'class="table opening-table">.*?<tbody>(.*?)</tbody>', page.text, re.S)
+    assert side_by_side.group(1).count("<tr>") == 2  # one line per counting bid
+    assert "may serve all" in side_by_side.group(1) or "no district opted in" in side_by_side.group(1)
     assert "OneRoster 1.2" in page.text and "WCAG 2.1 AA" in page.text  # declarations shown
 
     # After opening, the manager may read each bid; other vendors still may not.
@@ -168,3 +174,28 @@ def test_after_opening_the_vendor_sees_its_receipt_hash_checked(world, two_bids,
     page = vendor.get(f"/bids/{a.public_id}").text
     assert "At bid opening" in page and "matches" in page
     assert page.count(a.versions[1].content_hash) == 3  # history, receipt and recomputed
+
+
+def test_opening_lines_price_the_committed_demand_and_count_who_each_bid_may_serve(
+    world, make, clock
+):
+    from consortium.bids.opening import opened_bids, opening_lines
+
+    # Vendor B has no DPA for Indiana, where Birch Valley is.
+    world.vendor_b.org.vendor_profile.dpa_states = ["IL"]
+    make.opt_in(world.solicitation, world.district_a, quantity=600)
+    make.opt_in(world.solicitation, world.district_b, quantity=700)
+    deadline = world.solicitation.bid_deadline
+    make.bid(world.vendor_a, world.solicitation, tiers=TIERS_A, capacity=1000,
+             submitted_at=deadline - timedelta(hours=1))
+    make.bid(world.vendor_b, world.solicitation, tiers=TIERS_B,
+             submitted_at=deadline - timedelta(hours=1))
+    clock.set(deadline + timedelta(minutes=1))
+    lines = {line.opened.bid.vendor_id: line for line in
+             opening_lines(world.solicitation, opened_bids(world.solicitation))}
+    a, b = lines[world.vendor_a.org.id], lines[world.vendor_b.org.id]
+    assert (a.demand, a.cost, a.average) == (1_300, 1_300 * 900, 900)  # volume: tier 2 for all
+    assert a.over_capacity and not b.over_capacity
+    assert (a.eligible_districts, a.districts, a.problems) == (2, 2, ())
+    assert (b.cost, b.eligible_districts, b.problems) == (1_300 * 1_450, 1, ("no signed DPA for IN",))
+    assert [(t.low, t.high, t.unit_amount) for t in a.tiers] == [(1, 999, 1200), (1000, None, 900)]

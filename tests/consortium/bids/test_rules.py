@@ -101,11 +101,11 @@ def _schedule(*tiers, mode="volume", capacity=None):
         (_schedule(), [("tiers-0-unit_price", "enter at least one tier")]),
         (
             _schedule((999, 1200), (500, 900), (None, 800)),
-            [("tiers-1-up_to", "must be greater than the tier above")],
+            [("tiers-1-up_to", "must be more than tier 1's")],
         ),
         (
             _schedule((999, 1200), (1999, 1300), (None, 800)),
-            [("tiers-1-unit_price", "must not be higher than the tier above")],
+            [("tiers-1-unit_price", "must not be higher than tier 1's")],
         ),
         (
             _schedule((999, 1200), (1999, 900)),

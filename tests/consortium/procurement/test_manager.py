@@ -81,7 +81,7 @@ def test_create_draft_then_publish(client, login, make, manager, clock):
 
     page = text(client.get(f"/solicitations/{s.id}"))
     assert "draft" in page and "Publish" in page
-    assert "Mar 20, 2026 5:00 PM CDT" in page  # shown back in the consortium's zone
+    assert "Mar 20, 2026, 5:00 PM CDT" in page  # shown back in the consortium's zone
     assert "In a group, the largest enrollment is at most 4 times the smallest." in page
     assert "Groups have 2 to 12 districts." in page
     assert "Prices hold for the whole term." in page
@@ -98,7 +98,7 @@ def test_create_draft_then_publish(client, login, make, manager, clock):
     s = only_solicitation()
     assert (s.status, s.published_at) == ("open", clock.now)
     listing = text(client.get("/manage/solicitations"))
-    assert "Reading intervention 2026-27 Literacy open 0 0 Mar 20, 2026 5:00 PM CDT" in listing
+    assert "Reading intervention 2026-27 Literacy open 0 0 Mar 20, 2026, 5:00 PM CDT" in listing
     assert audit_actions("solicitation.") == ["solicitation.created", "solicitation.published"]
     client.post("/logout")
 

@@ -62,7 +62,7 @@ def test_opt_in_change_withdraw_rejoin(client, login, make, setting):
     ]
 
     mine = text(client.get("/my/opt-ins"))
-    assert "Statewide LMS 2026" in mine and "700 × seat per year" in mine and "open" in mine
+    assert "Statewide LMS 2026" in mine and "700 seats per year" in mine and "open" in mine
     client.post("/logout")
 
     # Another district sees the aggregate (withheld below 3 districts), never Apple Creek's opt-in.
@@ -78,7 +78,7 @@ def test_opt_in_change_withdraw_rejoin(client, login, make, setting):
     make.opt_in(solicitation, birch, quantity=300)
     make.opt_in(solicitation, make.district(), quantity=1_000)
     page = text(client.get(url(solicitation)))
-    assert "3 districts opted in" in page and "2,000 to 5,000 × seat per year committed" in page
+    assert "3 districts opted in" in page and "2,000 to 5,000 seats per year committed" in page
     assert "Apple Creek" not in page
     assert "Sign in" in page
 
@@ -92,7 +92,7 @@ def test_opt_in_change_withdraw_rejoin(client, login, make, setting):
         ({"quantity": "lots"}, "Quantity: Not a valid integer value."),
         ({"quantity": "100", "max_unit_price": "-1"}, "Price ceiling per unit (USD): Between $0.01 and $1,000,000 (leave it empty for no ceiling)."),
         ({"quantity": "100", "max_unit_price": "12.345"}, "Price ceiling per unit (USD): Whole cents only"),
-        ({"quantity": "100", "max_unit_price": "ten"}, "Price ceiling per unit (USD): Not a valid decimal value."),
+        ({"quantity": "100", "max_unit_price": "ten"}, "Price ceiling per unit (USD): Enter a price in dollars, e.g. 12.50."),
     ],
 )
 def test_bad_input_names_the_field_and_changes_nothing(client, login, make, setting, data, message):

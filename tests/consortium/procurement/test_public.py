@@ -44,7 +44,7 @@ def test_public_list_shows_what_takes_opt_ins_or_bids_with_momentum(client, life
         assert title not in page
     assert page.index("Bidding internet") < page.index("Closing soon SIS") < page.index("Open LMS")
     # While opt-ins are open seats show as a range (no before/after differencing).
-    assert "3 districts · 20,000 to 50,000 × seat per year committed" in page
+    assert "3 districts · 20,000 to 50,000 seats per year committed" in page
     assert "Fewer than 3 districts in so far" in page  # the other two have no opt-ins yet
     assert "Opt-in window closes in 5 days" in page
     assert "opt-ins closed Bidding closes in 2 days" in page
@@ -55,7 +55,7 @@ def test_public_list_shows_what_takes_opt_ins_or_bids_with_momentum(client, life
 def test_detail_page_for_everyone(client, login, make, lifecycle):
     s = lifecycle["open"]
     page = text(client.get(f"/solicitations/{s.id}"))
-    assert "3 districts opted in" in page and "20,000 to 50,000 × seat per year committed" in page
+    assert "3 districts opted in" in page and "20,000 to 50,000 seats per year committed" in page
     # Cells of fewer than 3 districts are merged, so no district's quantity can be read off;
     # while opt-ins are open cells show district counts only.
     assert "other (rural, urban) 3 at the deadline" in page
