@@ -385,7 +385,7 @@ LABEL_COLUMN = 200  # px for the category labels of a horizontal bar chart
 ROW = 30
 
 
-def _fit(label: str, width: float, size: int = 11) -> str:
+def _fit(label: str, width: float, size: int = MIN_FONT) -> str:
     """The label cut with an ellipsis to fit `width` px (about 0.58 em a character)."""
     room = max(4, int(width / (size * 0.58)))
     return label if len(label) <= room else label[: room - 1].rstrip() + "…"

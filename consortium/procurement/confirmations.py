@@ -3,7 +3,7 @@ the lines of each confirmation page (consortium/confirm.py), read before anythin
 
 from __future__ import annotations
 
-from consortium.filters import localtime
+from consortium.filters import localtime, quantity
 from consortium.procurement.models import OptIn, Solicitation, SolicitationStatus
 from consortium.procurement.optins import live_opt_ins
 
@@ -12,7 +12,7 @@ def withdraw_opt_in(opt_in: OptIn) -> list[str]:
     solicitation, district = opt_in.solicitation, opt_in.district
     tz = solicitation.consortium.timezone
     return [
-        f"Your opt-in ({opt_in.quantity:,} × {solicitation.unit}) stops counting: {district.name} "
+        f"Your opt-in ({quantity(opt_in.quantity, solicitation.unit)}) stops counting: {district.name} "
         "will not be placed in a purchasing group and commits to nothing.",
         "You can opt in again until the opt-in deadline, "
         f"{localtime(solicitation.opt_in_deadline, tz)}; after it, nothing can change.",

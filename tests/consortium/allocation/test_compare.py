@@ -90,12 +90,12 @@ def test_compare_chart_labels_never_overlap():
     figure = charts.hbar_chart([(label, 10.0 + i) for i, label in enumerate(labels)],
                                title="Savings", value_label="savings (%)", percent=True)
     svg = str(figure.svg)
-    shown = re.findall(r'<text x="8\.0" y="([\d.]+)" text-anchor="start" font-size="11"[^>]*>([^<]+)</text>', svg)
+    shown = re.findall(r'<text x="8\.0" y="([\d.]+)" text-anchor="start" font-size="(\d+)"[^>]*>([^<]+)</text>', svg)
     assert len(shown) == 6
-    ys = [float(y) for y, _ in shown]
-    assert all(b - a >= 20 for a, b in zip(ys, ys[1:], strict=False))  # a row each, 11 px text
-    for _y, text in shown:  # cut to the label column (about 6.4 px a character at 11 px)
-        assert text.endswith("…") and len(text) * 11 * 0.58 <= charts.LABEL_COLUMN - 60
+    ys = [float(y) for y, _, _ in shown]
+    assert all(b - a >= 20 for a, b in zip(ys, ys[1:], strict=False))  # a row each
+    for _y, size, text in shown:  # cut to the label column (about 0.58 em a character)
+        assert text.endswith("…") and len(text) * int(size) * 0.58 <= charts.LABEL_COLUMN - 60
     bars = [float(x) for x in re.findall(r'<rect x="([\d.]+)"', svg)]
     assert min(bars) >= charts.LABEL_COLUMN - 60  # bars start right of the labels
     assert [row[0] for row in figure.rows] == labels  # the full labels in the data table

@@ -59,7 +59,7 @@ def test_district_sees_buys_contracts_and_invoices(client, login, make, clock, f
     assert f'href="/contracts/{contract.id}">{scenario.solicitation.title}' in response.text
     assert "Accept by" in page and "400 seats" in page
     assert f'href="/solicitations/{open_buy.id}">Math 2027' in response.text
-    assert "opted in 300 × seat per year" in page and "opt-in window closes in 5 days" in page
+    assert "opted in 300 seats per year" in page and "opt-in window closes in 5 days" in page
     assert "Nothing to pay." in page
     client.post("/logout")
     login(client, b)

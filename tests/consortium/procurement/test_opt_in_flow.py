@@ -36,14 +36,15 @@ def test_opt_in_change_withdraw_rejoin(client, login, make, setting):
                            data={"quantity": "800", "max_unit_price": "12.50", "version": "0"})
     assert response.status_code == 302
     page = text(client.get(url(solicitation)))
-    assert "Your opt-in: live 800 × seat per year, price ceiling $12.50 per unit." in page
+    assert "Your opt-in: live 800 seats per year" in page and "price ceiling $12.50 per unit." in page
     assert "Fewer than 3 districts have opted in so far." in page  # 800 would be Apple Creek's own
     assert opt_in_rows(solicitation) == [(apple.org.id, 800, 1250, "live", 1)]
     assert mail_to(apple.email) == ["Opt-in confirmed: Statewide LMS 2026"]
 
     client.post(url(solicitation, "opt-in"), data={"quantity": "650", "max_unit_price": "", "version": "1"})
     assert opt_in_rows(solicitation) == [(apple.org.id, 650, None, "live", 2)]
-    assert "Your opt-in: live 650 × seat per year, no price ceiling." in text(client.get(url(solicitation)))
+    page = text(client.get(url(solicitation)))
+    assert "Your opt-in: live 650 seats per year" in page and "no price ceiling." in page
 
     client.post(url(solicitation, "withdraw"), data={"version": "2", "confirm": "yes"})
     assert opt_in_rows(solicitation) == [(apple.org.id, 650, None, "withdrawn", 3)]
