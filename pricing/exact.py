@@ -60,40 +60,86 @@ def maximal_candidates(problem: Problem) -> list[list[int]] | None:
 def solve_exact(problem: Problem, candidates: list[list[int]], incumbent: Grouping, solver: str,
                 deadline: float, on_better: Callable[[Grouping], None],
                 on_bound: Callable[[int | None, int | None], None]) -> ExactOutcome:
-    """Both phases over every maximal box; each improvement is reported as it is found."""
-    policy = problem.policy
-    best = incumbent
-    target = served_quantity(problem, incumbent)
-    most = served_upper_bound(problem, candidates)
-    served_bound: int | None = most
-    served_proven = target == most
-    phases: list[dict[str, object]] = []
-    if not served_proven and _left(deadline) > 0:
-        phase = solve_model(problem, candidates, phase="serve", start=incumbent, solver=solver,
-                            time_limit_s=max(1.0, _left(deadline) / 3), mip_gap=0.0)
-        phases.append(_stats("serve", phase))
-        if valid_grouping(problem, phase.groups) and served_quantity(problem, phase.groups) > target:
-            best = improve(problem, phase.groups, deadline=deadline)
-            target = served_quantity(problem, best)
-            on_better(best)
-        if phase.bound is not None:
-            served_bound = min(most, math.floor(phase.bound + 1e-6))
-        served_proven = phase.proven or target == served_bound
-        if served_proven:
-            served_bound = target
-        on_bound(None, served_bound)
+    """Both phases over every maximal box; each improvement is reported as it is found.
+
+    The serve phase gets a third of the time, the cost phase the rest. When the cost phase
+    ends early and the seats are not proven yet, the serve phase goes on with the time left,
+    and a better seat count is priced again: the time given is used while anything is open.
+    A spend bound proven at fewer seats still holds at more (the cost model asks for at
+    least the target), so the best of them is kept.
+    """
+    state = _Exact(problem, candidates, incumbent, solver, deadline, on_better, on_bound)
+    if not state.served_proven:
+        state.serve(share=1 / 3)
     if _left(deadline) <= 0:
-        return ExactOutcome(best, None, served_bound, False, phases)
-    phase = solve_model(problem, candidates, phase="cost", served_target=target, start=best,
-                        solver=solver, time_limit_s=max(1.0, _left(deadline)), mip_gap=policy.mip_gap)
-    phases.append(_stats("cost", phase))
-    if valid_grouping(problem, phase.groups) and served_quantity(problem, phase.groups) >= target:
-        found = improve(problem, phase.groups, deadline=deadline)
-        if _cost(problem, found) < _cost(problem, best) or served_quantity(problem, best) < target:
-            best = found
-            on_better(best)
-    bound = None if phase.bound is None else math.ceil(phase.bound - 1e-6)
-    return ExactOutcome(best, bound, served_bound, served_proven and phase.proven, phases)
+        return state.outcome()
+    state.cost()
+    while not state.served_proven and _left(deadline) > 1.0:
+        if not state.serve(share=1.0) or _left(deadline) <= 1.0:
+            break
+        state.cost()
+    return state.outcome()
+
+
+class _Exact:
+    """The exact path's incumbent, bounds and phase log between the MILP solves."""
+
+    def __init__(self, problem: Problem, candidates: list[list[int]], incumbent: Grouping,
+                 solver: str, deadline: float, on_better: Callable[[Grouping], None],
+                 on_bound: Callable[[int | None, int | None], None]):
+        self.problem, self.candidates, self.solver, self.deadline = problem, candidates, solver, deadline
+        self.on_better, self.on_bound = on_better, on_bound
+        self.best = incumbent
+        self.target = served_quantity(problem, incumbent)
+        self.served_bound: int | None = served_upper_bound(problem, candidates)
+        self.served_proven = self.target == self.served_bound
+        self.bound: int | None = None
+        self.cost_proven = False  # at the current target
+        self.phases: list[dict[str, object]] = []
+
+    def serve(self, share: float) -> bool:
+        """A serve MILP with `share` of the time left; whether it served more seats."""
+        problem = self.problem
+        phase = solve_model(problem, self.candidates, phase="serve", start=self.best,
+                            solver=self.solver, time_limit_s=max(1.0, _left(self.deadline) * share),
+                            mip_gap=0.0)
+        self.phases.append(_stats("serve", phase))
+        more = valid_grouping(problem, phase.groups) and served_quantity(problem, phase.groups) > self.target
+        if more:
+            self.best = improve(problem, phase.groups, deadline=self.deadline)
+            self.target = served_quantity(problem, self.best)
+            self.cost_proven = False
+            self.on_better(self.best)
+        if phase.bound is not None:
+            proven = math.floor(phase.bound + 1e-6)
+            self.served_bound = proven if self.served_bound is None else min(self.served_bound, proven)
+        self.served_proven = phase.proven or self.target == self.served_bound
+        if self.served_proven:
+            self.served_bound = self.target
+        self.on_bound(None, self.served_bound)
+        return more
+
+    def cost(self) -> None:
+        """The cost MILP at the current target with all the time left."""
+        problem = self.problem
+        phase = solve_model(problem, self.candidates, phase="cost", served_target=self.target,
+                            start=self.best, solver=self.solver,
+                            time_limit_s=max(1.0, _left(self.deadline)), mip_gap=problem.policy.mip_gap)
+        self.phases.append(_stats("cost", phase))
+        if valid_grouping(problem, phase.groups) and served_quantity(problem, phase.groups) >= self.target:
+            found = improve(problem, phase.groups, deadline=self.deadline)
+            if _cost(problem, found) < _cost(problem, self.best) or served_quantity(problem, self.best) < self.target:
+                self.best = found
+                self.on_better(self.best)
+        if phase.bound is not None:
+            bound = math.ceil(phase.bound - 1e-6)
+            self.bound = bound if self.bound is None else max(self.bound, bound)
+            self.on_bound(self.bound, None)
+        self.cost_proven = phase.proven
+
+    def outcome(self) -> ExactOutcome:
+        return ExactOutcome(self.best, self.bound, self.served_bound,
+                            self.served_proven and self.cost_proven, self.phases)
 
 
 def valid_grouping(problem: Problem, grouping: Grouping) -> bool:

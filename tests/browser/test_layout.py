@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, Server
+from tests.browser.conftest import CHROMIUM, SCREENSHOTS, TIMEOUT_MS, Server
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -85,15 +85,9 @@ def demo_server(_app) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def chromium(browser):
+    """The shared Chromium of tests/browser/conftest.py, under the name this module uses."""
+    return browser
 
 
 def _signed_in(chromium, server: Server, email: str, password: str):

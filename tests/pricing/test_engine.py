@@ -377,3 +377,29 @@ def test_graduated_shares_add_up_to_the_group_total(solver: str) -> None:
     # 99 * 1000 + 31 * 700 = 120,700 split 50:80 by largest remainder.
     assert result.total_amount == 120_700
     assert {a.buyer: a.amount for a in result.assignments} == {"a": 46_423, "b": 74_277}
+
+
+def test_the_exact_path_goes_on_serving_while_the_seats_are_not_proven(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first serve MILP is made to stop at once (unproven, nothing better than the
+    # baselines); the cost phase then proves its spend quickly. The seats are still open, so
+    # the engine must serve again with the time left, and price the better seat count anew.
+    import pricing.exact
+
+    real = pricing.exact.solve_model
+    calls: list[str] = []
+
+    def scripted(problem, candidates, *, phase, start=None, **kwargs):
+        calls.append(phase)
+        solved = real(problem, candidates, phase=phase, start=start, **kwargs)
+        if len(calls) == 1:  # an unproven first serve phase that found nothing better
+            return replace(solved, groups=list(start or []), bound=None, proven=False)
+        return solved
+
+    monkeypatch.setattr(pricing.exact, "solve_model", scripted)
+    instance = generate_instance(10, 3, 18)
+    instance = replace(instance, policy=replace(instance.policy, mip_gap=0.0))
+    result = solve(instance)
+    assert check_result(instance, result) == []
+    assert calls == ["serve", "cost", "serve", "cost"]
+    assert (result.served_quantity, result.total_amount) == exhaustive_optimum(instance)
+    assert result.status == "optimal" and result.served_bound == result.served_quantity
