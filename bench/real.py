@@ -119,6 +119,8 @@ def versus(row: dict[str, Any], name: str) -> str:
     base = row["baselines"].get(name)
     if not base:
         return "-"
+    if row["served"] != base["served"] and base["served"] == 0:
+        return "it serves none"  # e.g. everyone alone under a minimum group size
     if row["served"] != base["served"]:
         change = (row["served"] - base["served"]) / max(1, base["served"])
         return f"{'+' if change >= 0 else ''}{100 * change:.2f}% seats"
