@@ -155,12 +155,44 @@ def solve_large(problem: Problem, incumbent: Grouping, deadline: float, *,
         columns = cost.ids
         if served_quantity(problem, best) == before or time.perf_counter() > began + 0.7 * budget:
             break
-    stats["cost_rounds"] = rounds
     tick("search")
     offer(lns.search(space, pool, best, deadline - 0.02 * budget, on_better=lambda g: tick("search")))
     mark("search")
+    # The neighbourhood search ends early once no region improves over the pool's columns.
+    # While the answer is still open, price new columns at the incumbent's seats (the bound
+    # tightens too), and search again with them: the time given is used.
+    passes = 0
+    while time.perf_counter() < deadline - 0.1 * budget and not _closed(problem, best, bound, served_bound):
+        passes += 1
+        target = served_quantity(problem, best)
+        incumbent_ids = [pool.add(problem, o, m) for o, m in best]
+        cost = Master(space, pool, COST, target, columns=[*(columns or ()), *incumbent_ids])
+        left = deadline - time.perf_counter()
+        done = generate(cost, time.perf_counter() + 0.4 * left, tolerance=1e-5,
+                        on_round=lambda _v, _b: tick("cost"))
+        rounds += done.rounds
+        if done.bound is not None and math.isfinite(done.bound):
+            bound = max(bound or 0, math.floor(done.bound - 1e-6))
+            on_bound(bound, None)
+        columns = cost.ids
+        offer(_fix_and_solve(cost, best, SERVE, 0.0, min(deadline, time.perf_counter() + 0.1 * left),
+                             within=None))
+        offer(lns.search(space, pool, best, deadline - 0.02 * budget, on_better=lambda g: tick("search")))
+        if done.rounds <= 1:  # the LP is converged on the pool: nothing new to search with
+            break
+    stats["cost_rounds"] = rounds
+    stats["more_passes"] = passes
+    mark("more")
     stats["columns"] = len(pool.columns)
     return LargeOutcome(best, bound, served_bound, stats)
+
+
+def _closed(problem: Problem, grouping: Grouping, bound: int | None, served_bound: int | None) -> bool:
+    """Whether the answer is proven: every servable seat served, the spend within the gap."""
+    if served_bound is None or bound is None or served_quantity(problem, grouping) < served_bound:
+        return False
+    total = sum(problem.group_cost(o, m) for o, m in grouping if m)
+    return total == 0 or (total - bound) / total <= problem.policy.mip_gap
 
 
 def seat_value(problem: Problem) -> float:
