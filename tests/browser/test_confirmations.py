@@ -37,7 +37,7 @@ def test_a_district_withdraws_only_after_confirming(server, new_page):
     page.goto(server(f"/solicitations/{solicitation.id}"))
     page.click("main button:has-text('Withdraw…')")
     expect(page.locator("h1")).to_contain_text("Withdraw Willow Creek SD 40 from Math practice 2027?")
-    expect(page.locator(".consequences")).to_contain_text("450 × seat per year")
+    expect(page.locator(".consequences")).to_contain_text("450 seats per year")
     screenshot(page, "confirm-withdraw-opt-in")
     page.click("text=Go back, change nothing")
     expect(page.locator("#your-opt-in")).to_contain_text("live")
