@@ -22,7 +22,7 @@ import numpy as np
 
 from pricing import boxes, lns
 from pricing.baselines import Grouping, served_quantity
-from pricing.colgen import COST, SERVE, Pool, Space
+from pricing.colgen import COST, SERVE, Duals, Pool, Space, price
 from pricing.master import Master, generate, solve_mip
 from pricing.problem import Problem
 from pricing.search import improve, lexicographically_better
@@ -131,6 +131,15 @@ def solve_large(problem: Problem, incumbent: Grouping, deadline: float, *,
     bound: int | None = None
     rounds = 0
     columns = trusted or None
+    # The Lagrangian bound at zero duals: each seat at the least price per seat any group
+    # holding its district could reach. Cheap, valid, and a floor for the column LP's own
+    # bound while that is still far from converged on thousands of districts.
+    zero = Duals(np.zeros(space.n), np.zeros(space.m), 0.0)
+    floor = price(space, pool, zero, COST, served_quantity(problem, best), limit=0).bound
+    if floor is not None and math.isfinite(floor):
+        bound = max(0, math.floor(floor - 1e-6))
+        on_bound(bound, None)
+    stats["floor_bound"] = bound
     for _ in range(3):
         target = served_quantity(problem, best)
         tick("cost")
