@@ -448,6 +448,7 @@ def step_lines(
     xs = _Scale(0, t_high, LEFT + 20, WIDTH - RIGHT)
     ys = _Scale(v_low - pad, v_high + pad, HEIGHT - BOTTOM, TOP + 16)
     body = _axes()
+    key_x = LEFT + 20.0  # the keys side by side above the plot, each as wide as its words
     for index, (name, line) in enumerate(series):
         known = [(t, v) for t, v in line if v is not None]
         if not known:
@@ -459,8 +460,9 @@ def step_lines(
         path.append(f"H{xs(t_high):.1f}")
         dash = ' stroke-dasharray="6 3"' if index % 2 else ""
         body.append(f'<path d="{"".join(path)}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
-        body.append(f'<rect x="{LEFT + 20 + index * 200}" y="{TOP - 8}" width="12" height="4" fill="{colour}"/>')
-        body.append(_text(LEFT + 36 + index * 200, TOP - 2, name, anchor="start", size=10))
+        body.append(f'<rect x="{key_x:.1f}" y="{TOP - 8}" width="12" height="4" fill="{colour}"/>')
+        body.append(_text(key_x + 16, TOP - 2, name, anchor="start", size=MIN_FONT))
+        key_x += 16 + len(name) * MIN_FONT * 0.58 + 24
     for tick in xs.ticks():
         body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:g}", size=10))
     ticks = ys.ticks()

@@ -144,3 +144,18 @@ def test_group_map_lists_a_group_without_drawable_points_and_rounds_its_table():
                                               (1_234.5, "1,234"), (40.0, "40"), (-0.5, "-0.50")])
 def test_table_figures_are_rounded(value, shown):
     assert charts.figure(value) == shown
+
+
+def test_convergence_chart_keys_sit_side_by_side_without_overlapping():
+    import re
+
+    figure = charts.step_lines(
+        [("spend of the best allocation", [(0.0, 500.0), (2.0, 450.0)]),
+         ("proven lower bound", [(1.0, 400.0), (2.0, 440.0)])],
+        title="Spend", y_label="spend", money=True)
+    keys = re.findall(r'<text x="([\d.]+)" y="18\.0" text-anchor="start" font-size="(\d+)"[^>]*>([^<]+)</text>',
+                      str(figure.svg))
+    assert [name for _, _, name in keys] == ["spend of the best allocation", "proven lower bound"]  # the run page's
+    (x1, size, first), (x2, _, _) = keys
+    assert float(x2) >= float(x1) + len(first) * int(size) * 0.58  # the second starts after the first
+    assert float(x2) + len(keys[1][2]) * int(size) * 0.58 <= charts.WIDTH  # and fits the chart
