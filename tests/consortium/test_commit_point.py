@@ -168,3 +168,18 @@ def test_commit_now_runs_only_what_waited_for_this_commit(app):
     commit_now()
     commit_now()
     assert ran == ["kept"]
+
+
+def test_only_the_transaction_module_commits():
+    # One commit point: views, services and jobs go through consortium/transaction.py.
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "consortium"
+    calls = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted(root.rglob("*.py")) if path.name != "transaction.py"
+        for n, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"\.commit\(\)", line) and not line.lstrip().startswith("#")
+    ]
+    assert calls == []
