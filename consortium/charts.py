@@ -385,9 +385,17 @@ LABEL_COLUMN = 200  # px for the category labels of a horizontal bar chart
 ROW = 30
 
 
+CHAR_EM = 0.58  # the width of an average sans-serif character, in em
+
+
+def _text_width(label: str, size: int = MIN_FONT) -> float:
+    """About how many px `label` takes at `size`."""
+    return len(label) * size * CHAR_EM
+
+
 def _fit(label: str, width: float, size: int = MIN_FONT) -> str:
-    """The label cut with an ellipsis to fit `width` px (about 0.58 em a character)."""
-    room = max(4, int(width / (size * 0.58)))
+    """The label cut with an ellipsis to fit `width` px."""
+    room = max(4, int(width / (size * CHAR_EM)))
     return label if len(label) <= room else label[: room - 1].rstrip() + "…"
 
 
@@ -462,7 +470,7 @@ def step_lines(
         body.append(f'<path d="{"".join(path)}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
         body.append(f'<rect x="{key_x:.1f}" y="{TOP - 8}" width="12" height="4" fill="{colour}"/>')
         body.append(_text(key_x + 16, TOP - 2, name, anchor="start", size=MIN_FONT))
-        key_x += 16 + len(name) * MIN_FONT * 0.58 + 24
+        key_x += 16 + _text_width(name) + 24
     for tick in xs.ticks():
         body.append(_text(xs(tick), HEIGHT - BOTTOM + 16, f"{tick:g}", size=10))
     ticks = ys.ticks()

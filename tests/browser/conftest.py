@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,14 +41,13 @@ class Server:
         return self.url + path
 
 
-@pytest.fixture
-def server(committing_app: Flask) -> Iterator[Server]:
+@contextmanager
+def serving(app: Flask, name: str = "browser-test-server") -> Iterator[Server]:
+    """`app` on a free local port in a background thread, until the block ends."""
     from werkzeug.serving import make_server
 
-    previous_mode = committing_app.config.get("JOBS_MODE")
-    committing_app.config["JOBS_MODE"] = "thread"
-    httpd = make_server("127.0.0.1", 0, committing_app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="browser-test-server", daemon=True)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield Server(f"http://127.0.0.1:{httpd.server_port}")
@@ -55,6 +55,16 @@ def server(committing_app: Flask) -> Iterator[Server]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(committing_app: Flask) -> Iterator[Server]:
+    previous_mode = committing_app.config.get("JOBS_MODE")
+    committing_app.config["JOBS_MODE"] = "thread"
+    try:
+        with serving(committing_app) as running:
+            yield running
+    finally:
         committing_app.config["JOBS_MODE"] = previous_mode
 
 

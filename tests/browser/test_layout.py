@@ -11,13 +11,12 @@ their own box instead; a failure names the role, the width and the page.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, SCREENSHOTS, TIMEOUT_MS, Server
+from tests.browser.conftest import CHROMIUM, SCREENSHOTS, TIMEOUT_MS, Server, serving
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -67,31 +66,18 @@ MEASURE = """() => {
 @pytest.fixture(scope="module")
 def demo_server(_app) -> Iterator[Server]:
     """The seeded demo, committed and served (emptied again after the module)."""
-    from werkzeug.serving import make_server
-
     with _app.app_context():
         demo.seed()
-        httpd = make_server("127.0.0.1", 0, _app, threaded=True)
-        thread = threading.Thread(target=httpd.serve_forever, name="layout-server", daemon=True)
-        thread.start()
         try:
-            yield Server(f"http://127.0.0.1:{httpd.server_port}")
+            with serving(_app, "layout-server") as running:
+                yield running
         finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(timeout=10)
             db.session.remove()
             _empty_all_tables()
 
 
-@pytest.fixture(scope="module")
-def chromium(browser):
-    """The shared Chromium of tests/browser/conftest.py, under the name this module uses."""
-    return browser
-
-
-def _signed_in(chromium, server: Server, email: str, password: str):
-    context = chromium.new_context(viewport={"width": WIDTHS[0], "height": 900})
+def _signed_in(browser, server: Server, email: str, password: str):
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto(server("/login"))
@@ -124,14 +110,14 @@ def _links(page, server: Server) -> list[str]:
 
 
 def _check_role(
-    chromium, server: Server, role: str, email: str, password: str, kinds: set[str]
+    browser, server: Server, role: str, email: str, password: str, kinds: set[str]
 ) -> tuple:
     """(pages measured, problems) for one login, following links breadth first.
 
     `kinds` are the kinds of page already measured for this role (by its other demo login),
     so the second district, vendor and manager only add the pages the first did not reach.
     """
-    context, page = _signed_in(chromium, server, email, password)
+    context, page = _signed_in(browser, server, email, password)
     start = urlparse(page.url).path
     queue, problems, measured = [start], [], 0
     try:
@@ -159,20 +145,20 @@ def _check_role(
     return measured, problems
 
 
-def test_no_demo_page_scrolls_sideways_at_390_or_1280_px(demo_server, chromium):
+def test_no_demo_page_scrolls_sideways_at_390_or_1280_px(demo_server, browser):
     measured, problems, kinds = {}, [], {}
     for role, email, password in demo.logins():
         seen = kinds.setdefault(role.rstrip("0123456789"), set())
-        measured[role], found = _check_role(chromium, demo_server, role, email, password, seen)
+        measured[role], found = _check_role(browser, demo_server, role, email, password, seen)
         problems.extend(found)
     # The crawl reached each role's pages (district, vendor and manager: dozens of kinds).
     assert all(len(seen) >= 10 for seen in kinds.values()), {k: len(v) for k, v in kinds.items()}
     assert not problems, "\n".join(problems)
 
 
-def test_bid_opening_shows_the_demo_bids_side_by_side_on_one_screenful(demo_server, chromium):
+def test_bid_opening_shows_the_demo_bids_side_by_side_on_one_screenful(demo_server, browser):
     manager = next(login for login in demo.logins() if login[0] == "manager")
-    context, page = _signed_in(chromium, demo_server, manager[1], manager[2])
+    context, page = _signed_in(browser, demo_server, manager[1], manager[2])
     try:
         page.goto(demo_server("/bids/opening"))
         page.click("main a:has-text('Learning management system')")
@@ -194,9 +180,9 @@ def test_bid_opening_shows_the_demo_bids_side_by_side_on_one_screenful(demo_serv
         context.close()
 
 
-def test_the_measure_catches_a_page_wider_than_the_screen(chromium):
+def test_the_measure_catches_a_page_wider_than_the_screen(browser):
     """The check itself: a wide table outside a scroll box fails, inside one it passes."""
-    context = chromium.new_context(viewport={"width": 390, "height": 900})
+    context = browser.new_context(viewport={"width": 390, "height": 900})
     page = context.new_page()
     try:
         cells = "".join(f"<td>column{i}-with-a-long-word</td>" for i in range(12))
