@@ -62,13 +62,9 @@ def maximal_boxes(
     superset), then duplicates and sets contained in another are dropped. Windows are
     tested with `rules.within_array`, the float64 twin of `rules.within`.
     """
-    numeric = numeric_rules(similarity)
-    members = np.array(sorted(block), dtype=np.int64)
-    if not numeric or members.size == 0:
+    numeric, members, values = _feature_table(buyers, similarity, block)
+    if values is None:
         return [Box(block_id, tuple(int(i) for i in members))]
-    values = np.array(
-        [[float(buyers[i].features[r.feature]) for r in numeric] for i in members.tolist()]  # type: ignore[arg-type]
-    ).reshape(len(members), len(numeric))
     found: dict[bytes, None] = {}
     corner = np.zeros(len(numeric))
 
@@ -110,13 +106,9 @@ def relaxed_boxes(
     inside the box of those cells widened by one cell. Fewer boxes than the exact ones when a
     block is huge, and still a relaxation: a bound priced over them is a valid bound.
     """
-    numeric = numeric_rules(similarity)
-    members = np.array(sorted(block), dtype=np.int64)
-    if not numeric or members.size == 0:
+    numeric, members, values = _feature_table(buyers, similarity, block)
+    if values is None:
         return [Box(block_id, tuple(int(i) for i in members))]
-    values = np.array(
-        [[float(buyers[i].features[r.feature]) for r in numeric] for i in members.tolist()]  # type: ignore[arg-type]
-    ).reshape(len(members), len(numeric))
     cells = np.empty_like(values, dtype=np.int64)
     for d, rule in enumerate(numeric):
         column = values[:, d]
@@ -149,6 +141,19 @@ def relaxed_boxes(
     descend(0, np.arange(len(members)))
     sets = [np.flatnonzero(np.unpackbits(np.frombuffer(k, dtype=np.uint8))[: len(members)]) for k in found]
     return [Box(block_id, tuple(int(i) for i in members[s])) for s in _maximal([s for s in sets if len(s)])]
+
+
+def _feature_table(buyers: Sequence[Buyer], similarity: Sequence[SimilarityRule], block: Sequence[int]):
+    """The block's numeric rules, its members in order, and their values (None when no
+    numeric rule applies or the block is empty: the whole block is then one box)."""
+    numeric = numeric_rules(similarity)
+    members = np.array(sorted(block), dtype=np.int64)
+    if not numeric or members.size == 0:
+        return numeric, members, None
+    values = np.array(
+        [[float(buyers[i].features[r.feature]) for r in numeric] for i in members.tolist()]  # type: ignore[arg-type]
+    ).reshape(len(members), len(numeric))
+    return numeric, members, values
 
 
 def _spread_width(rule: SimilarityRule, step: float) -> float:
